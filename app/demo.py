@@ -1,0 +1,560 @@
+"""Demo data with the real shape of Peñalolén's service desk (``flask --app app seed-demo``).
+
+Idempotent: departments, categories and users are found by code/email; demo tickets carry
+``source_ref = demo-N`` and are skipped when present. Histories go through the domain functions,
+so they obey the same lifecycle, permissions and SLA rules as real tickets.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Category, Department, StaffUser, Ticket
+from app.tickets import (
+    RESIDENT,
+    SYSTEM,
+    Actor,
+    TicketIntake,
+    add_comment,
+    assign,
+    mark_duplicate,
+    open_ticket,
+    resident_reply,
+    transition,
+)
+from app.tickets.lifecycle import RESOLVED
+
+DEMO_PASSWORD = "conectados-demo"  # noqa: S105 - printed on purpose: demo logins only
+DAY = 540  # business minutes in a default working day (08:30-17:30)
+HOUR = 60
+
+DEPARTMENTS = [
+    ("DOP", "Dirección de Operaciones", "Alumbrado público, pavimentos y veredas.", False),
+    (
+        "DIMAO",
+        "Dirección de Medio Ambiente, Aseo y Ornato",
+        "Recolección de residuos, áreas verdes y arbolado.",
+        True,
+    ),
+    ("TRANSITO", "Dirección de Tránsito", "Señalética, semáforos y demarcación vial.", False),
+    ("SEGURIDAD", "Dirección de Seguridad Humana", "Ruidos molestos y seguridad vecinal.", False),
+    ("DIDECO", "Dirección de Desarrollo Comunitario (DIDECO)", "Asistencia social.", True),
+    (
+        "DISCAPACIDAD",
+        "Unidad de Discapacidad",
+        "Apoyo a personas en situación de discapacidad y a sus familias.",
+        False,
+    ),
+    (
+        "GOBIERNO_ABIERTO",
+        "Dirección de Control y Gobierno Abierto",
+        "Solicitudes de acceso a la información pública (Ley 20.285).",
+        True,
+    ),
+    (
+        "OIRS",
+        "Oficina de Informaciones, Reclamos y Sugerencias (OIRS)",
+        "Consultas generales, reclamos y sugerencias.",
+        False,
+    ),
+]
+
+# code, department, name, plain description, keywords, first response, resolution, triage
+CATEGORIES = [
+    (
+        "luminaria",
+        "DOP",
+        "Luminaria apagada o dañada",
+        "Un poste de alumbrado público que no enciende, parpadea o está dañado.",
+        "luminaria,poste,luz,alumbrado,foco,ampolleta,oscuro",
+        DAY,
+        5 * DAY,
+        False,
+    ),
+    (
+        "bache",
+        "DOP",
+        "Baches y pavimento",
+        "Hoyos en la calzada, pavimento hundido o veredas quebradas.",
+        "bache,hoyo,pavimento,calle,vereda,asfalto",
+        2 * DAY,
+        15 * DAY,
+        False,
+    ),
+    (
+        "basura",
+        "DIMAO",
+        "Retiro de basura domiciliaria",
+        "El camión recolector no pasó o dejó basura en la calle.",
+        "basura,camion,recoleccion,residuos,bolsas",
+        4 * HOUR,
+        2 * DAY,
+        False,
+    ),
+    (
+        "microbasural",
+        "DIMAO",
+        "Microbasural o escombros",
+        "Acumulación de basura, escombros o voluminosos en un sitio o pasaje.",
+        "microbasural,escombros,colchon,voluminoso,sitio eriazo",
+        DAY,
+        5 * DAY,
+        False,
+    ),
+    (
+        "arbolado",
+        "DIMAO",
+        "Poda y árboles",
+        "Poda, ramas peligrosas o árboles caídos en el espacio público.",
+        "arbol,rama,poda,tronco,raiz",
+        2 * DAY,
+        20 * DAY,
+        False,
+    ),
+    (
+        "areas_verdes",
+        "DIMAO",
+        "Plazas y áreas verdes",
+        "Mantención de plazas, pasto, riego y juegos infantiles.",
+        "plaza,pasto,riego,juegos,area verde,parque",
+        2 * DAY,
+        10 * DAY,
+        False,
+    ),
+    (
+        "senaletica",
+        "TRANSITO",
+        "Señalética dañada",
+        "Señales de tránsito caídas, rayadas o que faltan; demarcación borrada.",
+        "señal,senal,pare,letrero,demarcacion,lomo de toro",
+        DAY,
+        10 * DAY,
+        False,
+    ),
+    (
+        "semaforo",
+        "TRANSITO",
+        "Semáforo con falla",
+        "Un semáforo apagado, intermitente o con la luz quemada.",
+        "semaforo,intermitente,cruce",
+        2 * HOUR,
+        DAY,
+        False,
+    ),
+    (
+        "ruidos",
+        "SEGURIDAD",
+        "Ruidos molestos",
+        "Fiestas, música fuerte, alarmas o ruidos de obras fuera de horario.",
+        "ruido,musica,fiesta,alarma,bulla",
+        4 * HOUR,
+        3 * DAY,
+        False,
+    ),
+    (
+        "seguridad",
+        "SEGURIDAD",
+        "Seguridad vecinal",
+        "Situaciones de inseguridad en su barrio; para emergencias llame al 133.",
+        "seguridad,robo,sospechoso,patrullaje,camara",
+        4 * HOUR,
+        5 * DAY,
+        False,
+    ),
+    (
+        "asistencia_social",
+        "DIDECO",
+        "Asistencia social",
+        "Orientación y apoyo social: beneficios, Registro Social de Hogares, ayudas.",
+        "ayuda,beneficio,registro social,subsidio,asistente social",
+        2 * DAY,
+        10 * DAY,
+        False,
+    ),
+    (
+        "discapacidad",
+        "DISCAPACIDAD",
+        "Apoyo a personas con discapacidad",
+        "Ayudas técnicas, credencial de discapacidad, accesibilidad y cuidadores.",
+        "discapacidad,silla de ruedas,credencial,cuidador,accesibilidad,rampa",
+        DAY,
+        10 * DAY,
+        False,
+    ),
+    (
+        "transparencia",
+        "GOBIERNO_ABIERTO",
+        "Acceso a la información (Ley 20.285)",
+        "Solicite información pública de la Municipalidad; plazo legal de 20 días hábiles.",
+        "transparencia,informacion publica,ley 20.285,documento",
+        2 * DAY,
+        20 * DAY,
+        False,
+    ),
+    (
+        "consulta",
+        "OIRS",
+        "Consulta general",
+        "Preguntas sobre trámites, horarios y servicios municipales.",
+        "consulta,pregunta,horario,tramite,informacion",
+        DAY,
+        5 * DAY,
+        False,
+    ),
+    (
+        "reclamo",
+        "OIRS",
+        "Reclamo o sugerencia",
+        "Un reclamo sobre la atención recibida o una sugerencia para mejorar.",
+        "reclamo,sugerencia,felicitacion,atencion",
+        DAY,
+        10 * DAY,
+        False,
+    ),
+    (
+        "por_clasificar",
+        "OIRS",
+        "Por clasificar",
+        "Solicitudes que aún no tienen categoría; la OIRS las deriva.",
+        "",
+        DAY,
+        10 * DAY,
+        True,
+    ),
+]
+
+ROLE_LOGINS = [
+    ("meson@demo.penalolen.cl", "Camila Rojas (mesón OIRS)", "counter", "OIRS"),
+    ("agente@demo.penalolen.cl", "Jorge Muñoz (agente, Operaciones)", "agent", "DOP"),
+    ("jefatura@demo.penalolen.cl", "Patricia Soto (jefa, Operaciones)", "head", "DOP"),
+    ("admin@demo.penalolen.cl", "Administración Conectados", "admin", None),
+]
+
+STREETS = [
+    "Av. Grecia",
+    "Av. José Arrieta",
+    "Av. Tobalaba",
+    "Av. Departamental",
+    "Av. Consistorial",
+    "Av. Quilín",
+    "Los Presidentes",
+    "Av. Las Parcelas",
+    "Av. Larraín",
+    "Diagonal Las Torres",
+    "Av. Sánchez Fontecilla",
+    "Antupirén",
+    "Av. Egaña",
+    "Valle Hermoso",
+    "Lo Hermida",
+]
+DESCRIPTIONS = {
+    "luminaria": [
+        "El poste frente al {n} está apagado hace una semana.",
+        "La luminaria parpadea toda la noche y la esquina queda oscura.",
+    ],
+    "bache": [
+        "Hay un hoyo grande en la calzada, los autos lo esquivan por la pista contraria.",
+        "La vereda está levantada por raíces y una vecina mayor se cayó.",
+    ],
+    "basura": [
+        "El camión no pasó el martes y las bolsas siguen en la calle.",
+        "Quedó basura botada después del retiro.",
+    ],
+    "microbasural": [
+        "Están botando escombros y colchones en el sitio eriazo.",
+        "Se formó un microbasural en la esquina del pasaje.",
+    ],
+    "arbolado": [
+        "Una rama grande está a punto de caer sobre los cables.",
+        "Solicito poda del árbol que tapa la luminaria.",
+    ],
+    "areas_verdes": [
+        "Los juegos de la plaza están rotos y es peligroso para los niños.",
+        "El pasto de la plaza no se riega hace semanas.",
+    ],
+    "senaletica": [
+        "Se cayó el disco PARE de la esquina.",
+        "La demarcación del paso de cebra está borrada.",
+    ],
+    "semaforo": [
+        "El semáforo quedó en intermitente desde la mañana.",
+        "La luz roja del semáforo peatonal está quemada.",
+    ],
+    "ruidos": [
+        "Música muy fuerte todas las noches hasta las 4 de la mañana.",
+        "Una alarma suena hace horas en una casa vacía.",
+    ],
+    "seguridad": [
+        "Piden más patrullaje en la plaza por las noches.",
+        "Hay personas consumiendo alcohol en el pasaje y los vecinos tienen miedo.",
+    ],
+    "asistencia_social": [
+        "Necesito orientación para actualizar el Registro Social de Hogares.",
+        "Mi familia quedó sin trabajo y quisiera saber qué ayudas existen.",
+    ],
+    "discapacidad": [
+        "Necesito información para obtener una silla de ruedas para mi madre.",
+        "La rampa de acceso del consultorio está bloqueada.",
+    ],
+    "transparencia": [
+        "Solicito copia del contrato de recolección de residuos vigente.",
+        "Solicito el presupuesto ejecutado en áreas verdes durante el último año.",
+    ],
+    "consulta": [
+        "¿Cuál es el horario de atención de la Dirección de Tránsito?",
+        "¿Qué documentos necesito para la patente de mi almacén?",
+    ],
+    "reclamo": [
+        "Me atendieron mal en el mesón y no me dieron respuesta.",
+        "Sugiero instalar más bancas en la plaza.",
+    ],
+    "por_clasificar": ["Quisiera hablar con alguien por un problema en mi pasaje."],
+}
+NAMES = [
+    "María González",
+    "Juan Pérez",
+    "Rosa Contreras",
+    "Luis Sepúlveda",
+    "Carmen Díaz",
+    "Pedro Morales",
+    "Ana Fuentes",
+    "José Araya",
+    "Claudia Reyes",
+    "Héctor Vargas",
+]
+CHANNEL_WEIGHTS = [("web", 45), ("sms", 25), ("counter", 20), ("phone", 7), ("api", 3)]
+
+
+@dataclass
+class DemoSummary:
+    departments: int = 0
+    categories: int = 0
+    users: int = 0
+    tickets: int = 0
+
+
+def _ensure_departments(session: Session, summary: DemoSummary) -> dict[str, Department]:
+    result = {}
+    for code, name, description, highlighted in DEPARTMENTS:
+        department = session.scalar(select(Department).where(Department.code == code))
+        if department is None:
+            department = Department(
+                code=code, name=name, description=description, highlighted=highlighted
+            )
+            session.add(department)
+            summary.departments += 1
+        result[code] = department
+    session.flush()
+    return result
+
+
+def _ensure_categories(
+    session: Session, departments: dict[str, Department], summary: DemoSummary
+) -> dict[str, Category]:
+    result = {}
+    for code, dept, name, description, keywords, first, resolution, triage in CATEGORIES:
+        category = session.scalar(select(Category).where(Category.code == code))
+        if category is None:
+            category = Category(
+                code=code,
+                department=departments[dept],
+                name=name,
+                description=description,
+                keywords=keywords,
+                first_response_minutes=first,
+                resolution_minutes=resolution,
+                is_triage=triage,
+            )
+            session.add(category)
+            summary.categories += 1
+        result[code] = category
+    session.flush()
+    return result
+
+
+def _ensure_user(session, email, name, role, department, summary) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+    if user is None:
+        user = StaffUser(email=email, name=name, role=role, department=department)
+        user.set_password(DEMO_PASSWORD)
+        session.add(user)
+        summary.users += 1
+    return user
+
+
+def _ensure_users(session, departments, summary) -> dict[str, StaffUser]:
+    """The four printed role logins, plus one agent per department (who work its tickets)."""
+    users = {}
+    for email, name, role, dept in ROLE_LOGINS:
+        users[role] = _ensure_user(
+            session, email, name, role, departments[dept] if dept else None, summary
+        )
+    for code, department in departments.items():
+        users[f"agent:{code}"] = (
+            users["agent"]
+            if code == "DOP"
+            else _ensure_user(
+                session,
+                f"agente.{code.lower()}@demo.penalolen.cl",
+                f"Agente {department.name}",
+                "agent",
+                department,
+                summary,
+            )
+        )
+    session.flush()
+    return users
+
+
+def _weighted(rng: random.Random, pairs):
+    items, weights = zip(*pairs, strict=True)
+    return rng.choices(items, weights=weights)[0]
+
+
+def _working_instant(rng: random.Random, now: datetime, days_ago: int) -> datetime:
+    """A believable filing time: mostly daytime in Santiago (UTC-3/-4), any day of the week."""
+    day = now - timedelta(days=days_ago)
+    local_hour = rng.choices(range(24), weights=[1] * 7 + [4] * 3 + [8] * 9 + [4] * 3 + [2] * 2)[0]
+    return day.replace(
+        hour=(local_hour + 3) % 24, minute=rng.randrange(60), second=0, microsecond=0
+    )
+
+
+def _intake(rng: random.Random, index: int, category: Category, channel: str) -> TicketIntake:
+    template = rng.choice(DESCRIPTIONS[category.code])
+    street = rng.choice(STREETS)
+    number = rng.randrange(100, 9000)
+    identified = channel in {"sms", "counter", "phone"} or rng.random() < 0.6
+    name = rng.choice(NAMES) if identified else None
+    mobile = f"+5699{index:07d}" if identified and channel != "web" or rng.random() < 0.3 else None
+    email = f"vecino{index}@example.cl" if identified and channel in {"web", "api"} else None
+    return TicketIntake(
+        channel=channel,
+        category_id=category.id,
+        description=template.format(n=number),
+        address=f"{street} {number}, Peñalolén" if rng.random() < 0.85 else None,
+        name=name if channel != "sms" else None,
+        mobile=mobile if identified else None,
+        email=email,
+        consent_notify=identified and rng.random() < 0.8,
+        source_ref=f"demo-{index}",
+    )
+
+
+def _history(session, rng, ticket, users, admin, now) -> None:  # noqa: C901 - a story, told once
+    """Walk the ticket through a believable life, never past ``now``."""
+    agent = Actor.staff(users[f"agent:{ticket.department.code}"])
+    age = now - ticket.created_at
+    clock = ticket.created_at
+
+    def later(min_hours: float, max_hours: float) -> datetime | None:
+        nonlocal clock
+        candidate = clock + timedelta(hours=rng.uniform(min_hours, max_hours))
+        if candidate >= now:
+            return None
+        clock = candidate
+        return clock
+
+    fate = rng.random()
+    if age < timedelta(hours=6) or fate < 0.08:
+        return  # still new
+    if (t := later(1, 40)) is None:
+        return
+    assign(session, ticket, agent.user, agent, now=t)
+    if fate < 0.14:
+        transition(
+            session,
+            ticket,
+            "rejected",
+            agent,
+            now=t,
+            body="No es competencia municipal: derivamos su solicitud a la empresa "
+            "distribuidora, que es la responsable.",
+        )
+        return
+    if fate < 0.18:
+        original = session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.category_id == ticket.category_id,
+                Ticket.id < ticket.id,
+                Ticket.status.in_(["new", "in_progress"]),
+            )
+            .limit(1)
+        )
+        if original is not None:
+            mark_duplicate(session, ticket, original, agent, now=t)
+            return
+    transition(session, ticket, "in_progress", agent, now=t)
+    add_comment(
+        session,
+        ticket,
+        agent,
+        "Revisión en terreno programada; el equipo lo visitará.",
+        public=False,
+        now=t + timedelta(minutes=5),
+    )
+    clock = t + timedelta(minutes=5)
+    if fate < 0.35:
+        if (t := later(2, 30)) is None:
+            return
+        transition(
+            session,
+            ticket,
+            "waiting_resident",
+            agent,
+            now=t,
+            body="Para ubicar el lugar, ¿nos indica un número de casa o una referencia cercana?",
+        )
+        if rng.random() < 0.6 and (t := later(1, 48)) is not None:
+            resident_reply(session, ticket, "Es frente a la sede de la junta de vecinos.", now=t)
+        else:
+            return
+    if fate < 0.55 and age < timedelta(days=20):
+        return  # in progress now
+    if (t := later(4, 24 * 12)) is None:
+        return
+    add_comment(
+        session, ticket, agent, "Su solicitud está en la programación de esta semana.", now=t
+    )
+    if (t := later(2, 24 * 6)) is None:
+        return
+    transition(
+        session, ticket, RESOLVED, agent, now=t, body="Trabajo realizado. Gracias por avisarnos."
+    )
+    if rng.random() < 0.05 and (t := later(2, 48)) is not None:
+        transition(session, ticket, "in_progress", Actor.staff(admin), now=t)
+        return
+    if (t := later(24 * 5, 24 * 7)) is not None:
+        transition(session, ticket, "closed", SYSTEM, now=t)
+
+
+def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -> DemoSummary:
+    summary = DemoSummary()
+    now = now or datetime.now(UTC)
+    departments = _ensure_departments(session, summary)
+    categories = _ensure_categories(session, departments, summary)
+    users = _ensure_users(session, departments, summary)
+    category_weights = [(c, 1 if c.is_triage else 6) for c in categories.values()]
+    existing = set(
+        session.scalars(select(Ticket.source_ref).where(Ticket.source_ref.like("demo-%")))
+    )
+    for index in range(1, tickets + 1):
+        if f"demo-{index}" in existing:
+            continue
+        rng = random.Random(index)  # noqa: S311 - demo data, reproducible per ticket
+        channel = _weighted(rng, CHANNEL_WEIGHTS)
+        category = _weighted(rng, category_weights)
+        created_at = _working_instant(rng, now, rng.randrange(0, 90))
+        intake = _intake(rng, index, category, channel)
+        actor = Actor.staff(users["counter"]) if channel in {"counter", "phone"} else RESIDENT
+        ticket = open_ticket(session, intake, actor, now=min(created_at, now))
+        _history(session, rng, ticket, users, users["admin"], now)
+        summary.tickets += 1
+    session.flush()
+    return summary

@@ -1,0 +1,26 @@
+"""All models, importable from one place (Alembic's autogenerate sees them through here)."""
+
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.messaging import ApiKey, Notification, SmsSuppression
+from app.models.organization import Category, ClosedDay, Department
+from app.models.people import ROLES, Contact, StaffUser
+from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
+
+__all__ = [
+    "CHANNELS",
+    "ROLES",
+    "ApiKey",
+    "AppendOnlyError",
+    "Base",
+    "Category",
+    "ClosedDay",
+    "Contact",
+    "Department",
+    "Notification",
+    "SmsSuppression",
+    "StaffUser",
+    "Ticket",
+    "TicketEvent",
+    "UTCDateTime",
+    "utcnow",
+]

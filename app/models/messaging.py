@@ -1,0 +1,81 @@
+"""The notification outbox, the SMS suppression list and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, utcnow
+from app.models.tickets import Ticket
+
+NOTIFICATION_STATUSES = (
+    "pending",  # written with the change, not yet handed to a worker
+    "sending",  # claimed by a worker
+    "sent",  # accepted by the provider
+    "delivered",
+    "undelivered",
+    "failed",
+    "suppressed",  # not sent: the number opted out
+)
+
+
+class Notification(Base):
+    """A message to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # sms, email
+    recipient: Mapped[str] = mapped_column(String(254))  # E.164 number or email address
+    recipient_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    template: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    ticket: Mapped[Ticket | None] = relationship()
+
+
+class SmsSuppression(Base):
+    """Numbers that asked for no more SMS (BAJA/STOP, Twilio OptOutType, error 21610)."""
+
+    __tablename__ = "sms_suppressions"
+
+    mobile: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A key for API writes. Only its SHA-256 is stored; the key is shown once on creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        # API keys are 256-bit random tokens: a fast hash is enough (no dictionary to attack).
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,107 @@
+"""Tickets and their append-only history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, utcnow
+from app.models.organization import Category, Department
+from app.models.people import Contact, StaffUser
+
+CHANNELS = ("web", "sms", "counter", "phone", "api", "open311")
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("channel", "source_ref"),
+        Index("ix_tickets_department_status", "department_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(9), unique=True)  # canonical, without hyphens
+    channel: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str | None] = mapped_column(String(128))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    media_urls: Mapped[list[str] | None] = mapped_column(JSON)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_responded_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    # SLA: due instants (indexed, so "overdue" is a range query), the pause bookkeeping, and
+    # the elapsed figures stored when each clock stops (dashboards aggregate these).
+    first_response_due_at: Mapped[datetime] = mapped_column(index=True)
+    resolution_due_at: Mapped[datetime] = mapped_column(index=True)
+    sla_paused_at: Mapped[datetime | None]
+    paused_business_minutes: Mapped[int] = mapped_column(default=0)
+    first_response_business_minutes: Mapped[int | None]
+    first_response_calendar_minutes: Mapped[int | None]
+    resolution_business_minutes: Mapped[int | None]
+    resolution_calendar_minutes: Mapped[int | None]
+
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    category: Mapped[Category] = relationship()
+    department: Mapped[Department] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
+    duplicate_of: Mapped[Ticket | None] = relationship(remote_side=[id])
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", viewonly=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.code} {self.status}>"
+
+
+class TicketEvent(Base):
+    """One change to a ticket. Append-only: never updated, never deleted."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # staff, resident, system
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    body: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[StaffUser | None] = relationship()
+
+
+class AppendOnlyError(RuntimeError):
+    """Ticket events are history: they are never changed or removed."""
+
+
+@event.listens_for(TicketEvent, "before_update")
+def _refuse_event_update(mapper, connection, target):  # noqa: ARG001
+    raise AppendOnlyError("ticket events are append-only")
+
+
+@event.listens_for(TicketEvent, "before_delete")
+def _refuse_event_delete(mapper, connection, target):  # noqa: ARG001
+    raise AppendOnlyError("ticket events are append-only")

@@ -1,0 +1,7 @@
+"""Public pages for residents (no login, no personal data)."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import views  # noqa: E402, F401

@@ -1,0 +1,47 @@
+"""The tickets domain. Import the functions from here."""
+
+from app.tickets.errors import (
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleTicket,
+    ValidationFailed,
+)
+from app.tickets.permissions import RESIDENT, SYSTEM, Actor, may, require
+from app.tickets.service import (
+    TicketIntake,
+    add_comment,
+    assign,
+    find_by_source_ref,
+    get_by_code,
+    mark_duplicate,
+    open_ticket,
+    reroute,
+    resident_reply,
+    transition,
+)
+
+__all__ = [
+    "RESIDENT",
+    "SYSTEM",
+    "Actor",
+    "DomainError",
+    "InvalidTransition",
+    "NotFound",
+    "PermissionDenied",
+    "StaleTicket",
+    "TicketIntake",
+    "ValidationFailed",
+    "add_comment",
+    "assign",
+    "find_by_source_ref",
+    "get_by_code",
+    "mark_duplicate",
+    "may",
+    "open_ticket",
+    "require",
+    "reroute",
+    "resident_reply",
+    "transition",
+]

@@ -1,0 +1,84 @@
+"""Who may do what. The only place role rules live: views and jobs ask here (via the domain)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models import StaffUser, Ticket
+from app.tickets.errors import PermissionDenied
+
+COUNTER, AGENT, HEAD, ADMIN = "counter", "agent", "head", "admin"
+
+# Actions on a ticket of the actor's own department (admins: any department).
+DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
+    COUNTER: frozenset(),
+    AGENT: frozenset({"transition", "take", "mark_duplicate", "comment", "note"}),
+    HEAD: frozenset(
+        {"transition", "take", "assign", "reroute", "mark_duplicate", "comment", "note"}
+    ),
+    ADMIN: frozenset(
+        {"transition", "take", "assign", "reroute", "mark_duplicate", "comment", "note", "close"}
+    ),
+}
+# Actions on any ticket, whatever its department.
+ANY_TICKET_ACTIONS: dict[str, frozenset[str]] = {
+    COUNTER: frozenset({"read", "comment", "note", "open"}),
+    AGENT: frozenset({"read", "open"}),
+    HEAD: frozenset({"read", "open", "dashboard"}),
+    ADMIN: frozenset({"read", "open", "dashboard", "configure"}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a staff member, the resident (by code/phone), or the system."""
+
+    kind: str  # staff, resident, system
+    user: StaffUser | None = None
+
+    @classmethod
+    def staff(cls, user: StaffUser) -> Actor:
+        return cls("staff", user)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user else None
+
+    @property
+    def role(self) -> str | None:
+        return self.user.role if self.user else None
+
+
+RESIDENT = Actor("resident")
+SYSTEM = Actor("system")
+
+
+def may(actor: Actor, action: str, ticket: Ticket | None = None) -> bool:
+    if actor.kind == "system":
+        return True
+    if actor.kind == "resident":
+        return action in {"open", "resident_reply"}
+    user = actor.user
+    if user is None or not user.active:
+        return False
+    if action in ANY_TICKET_ACTIONS.get(user.role, frozenset()):
+        return True
+    if action not in DEPARTMENT_ACTIONS.get(user.role, frozenset()):
+        return False
+    if user.role == ADMIN:
+        return True
+    return ticket is not None and ticket.department_id == user.department_id
+
+
+def require(actor: Actor, action: str, ticket: Ticket | None = None) -> None:
+    if not may(actor, action, ticket):
+        raise PermissionDenied(action=action, role=actor.role or actor.kind)
+
+
+def can_be_assignee(user: StaffUser, ticket: Ticket) -> bool:
+    """Tickets are assigned to agents or heads of the ticket's department (or to admins)."""
+    if not user.active:
+        return False
+    if user.role == ADMIN:
+        return True
+    return user.role in {AGENT, HEAD} and user.department_id == ticket.department_id

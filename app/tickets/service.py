@@ -1,0 +1,453 @@
+"""The tickets domain: the only code that changes a ticket.
+
+Each function takes a session, checks permission and lifecycle, changes the ticket, writes its
+event(s) and flushes. The caller (request or job boundary) commits once. Nothing here knows HTTP,
+Twilio or SMTP: what must be notified is written to the outbox by the caller's domain functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
+from app.tickets import codes, lifecycle, sla
+from app.tickets.contacts import upsert_contact
+from app.tickets.errors import InvalidTransition, NotFound, StaleTicket, ValidationFailed
+from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, require
+
+MAX_DESCRIPTION = 4000
+MIN_DESCRIPTION = 3
+
+
+@dataclass
+class TicketIntake:
+    """What any channel hands over to open a ticket."""
+
+    channel: str
+    category_id: int
+    description: str
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    name: str | None = None
+    rut: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    consent_notify: bool = False
+    source_ref: str | None = None
+    media_urls: list[str] = field(default_factory=list)
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleTicket() from exc
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleTicket(expected=expected_version, actual=ticket.version)
+
+
+def _record(
+    session: Session,
+    ticket: Ticket,
+    actor: Actor,
+    kind: str,
+    now: datetime,
+    *,
+    body: str | None = None,
+    public: bool = False,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        created_at=now,
+        actor_kind=actor.kind,
+        actor_id=actor.user_id,
+        kind=kind,
+        body=body,
+        public=public,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+    )
+    session.add(event)
+    ticket.updated_at = now
+    return event
+
+
+def _clean_text(text: str | None, *, field_name: str, required: bool) -> str | None:
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise ValidationFailed("Escriba un texto para continuar.", field=field_name)
+        return None
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationFailed(
+            f"El texto es demasiado largo (máximo {MAX_DESCRIPTION} caracteres).", field=field_name
+        )
+    return text
+
+
+def find_by_source_ref(session: Session, channel: str, source_ref: str) -> Ticket | None:
+    return session.scalar(
+        select(Ticket).where(Ticket.channel == channel, Ticket.source_ref == source_ref)
+    )
+
+
+def get_by_code(session: Session, text: str) -> Ticket:
+    """The ticket for what a person typed. Raises MalformedCode, MistypedCode or NotFound."""
+    code = codes.parse(text)
+    ticket = session.scalar(select(Ticket).where(Ticket.code == code))
+    if ticket is None:
+        raise NotFound("No existe una solicitud con ese número.", code=code)
+    return ticket
+
+
+def _new_code(session: Session) -> str:
+    for _ in range(10):
+        code = codes.generate()
+        if session.scalar(select(Ticket.id).where(Ticket.code == code)) is None:
+            return code
+    raise RuntimeError("could not draw a free ticket code")  # 40 bits: practically unreachable
+
+
+def _validate_intake(session: Session, intake: TicketIntake) -> tuple[Category, str]:
+    category = session.get(Category, intake.category_id)
+    if category is None or not category.active:
+        raise ValidationFailed("Elija una categoría de la lista.", field="category")
+    description = _clean_text(intake.description, field_name="description", required=True)
+    if len(description) < MIN_DESCRIPTION:
+        raise ValidationFailed(
+            "Describa su solicitud con un poco más de detalle.", field="description"
+        )
+    if (intake.lat is None) != (intake.lon is None):
+        raise ValidationFailed("La ubicación necesita latitud y longitud.", field="lat")
+    if intake.lat is not None and not (-90 <= intake.lat <= 90 and -180 <= intake.lon <= 180):
+        raise ValidationFailed("La ubicación no es válida.", field="lat")
+    return category, description
+
+
+def open_ticket(
+    session: Session, intake: TicketIntake, actor: Actor = RESIDENT, now: datetime | None = None
+) -> Ticket:
+    """Open a ticket, routed by its category, with its SLA due instants.
+
+    Idempotent by (channel, source_ref): a retried delivery returns the ticket it created.
+    """
+    require(actor, "open")
+    now = now or utcnow()
+    if intake.channel not in CHANNELS:
+        raise ValidationFailed("Canal desconocido.", field="channel")
+    if intake.source_ref:
+        existing = find_by_source_ref(session, intake.channel, intake.source_ref)
+        if existing is not None:
+            return existing
+    category, description = _validate_intake(session, intake)
+    address = (intake.address or "").strip()[:300] or None
+
+    savepoint = session.begin_nested()
+    try:
+        contact = upsert_contact(
+            session,
+            name=intake.name,
+            rut=intake.rut,
+            mobile=intake.mobile,
+            email=intake.email,
+            consent_notify=intake.consent_notify,
+        )
+        ticket = Ticket(
+            code=_new_code(session),
+            channel=intake.channel,
+            source_ref=intake.source_ref,
+            category=category,
+            department_id=category.department_id,
+            status=lifecycle.NEW,
+            description=description,
+            address=address,
+            lat=intake.lat,
+            lon=intake.lon,
+            media_urls=list(intake.media_urls) or None,
+            contact=contact,
+            created_at=now,
+            updated_at=now,
+            paused_business_minutes=0,
+        )
+        sla.set_due_instants(ticket, sla.business_calendar(session))
+        session.add(ticket)
+        session.flush()
+        _record(
+            session,
+            ticket,
+            actor,
+            "created",
+            now,
+            public=True,
+            to_status=lifecycle.NEW,
+            data={"channel": intake.channel, "category": category.code},
+        )
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        if intake.source_ref:  # the same message, delivered twice at once: the other one won
+            existing = find_by_source_ref(session, intake.channel, intake.source_ref)
+            if existing is not None:
+                return existing
+        raise
+    return ticket
+
+
+def transition(
+    session: Session,
+    ticket: Ticket,
+    to_status: str,
+    actor: Actor,
+    *,
+    body: str | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Move a ticket along the lifecycle table; nothing else is allowed.
+
+    Waiting for the resident needs the question, resolving the resolution, rejecting the public
+    reason. Marking a duplicate goes through ``mark_duplicate`` (it needs the original).
+    """
+    require(actor, "close" if to_status == lifecycle.CLOSED else "transition", ticket)
+    _check_version(ticket, expected_version)
+    if to_status == lifecycle.DUPLICATE:
+        raise InvalidTransition("Para marcar como duplicada indique la solicitud original.")
+    return _move(session, ticket, to_status, actor, body=body, now=now or utcnow())
+
+
+def _move(
+    session: Session,
+    ticket: Ticket,
+    to_status: str,
+    actor: Actor,
+    *,
+    body: str | None,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> Ticket:
+    from_status = ticket.status
+    if not lifecycle.can_transition(from_status, to_status):
+        raise InvalidTransition(from_status=from_status, to_status=to_status)
+    body = _clean_text(
+        body,
+        field_name="body",
+        required=to_status in lifecycle.NEEDS_PUBLIC_TEXT and actor.kind == "staff",
+    )
+    calendar = sla.business_calendar(session)
+
+    sla.resume(ticket, now, calendar)
+    if actor.kind == "staff" and from_status == lifecycle.NEW:
+        sla.stamp_first_response(ticket, now, calendar)
+    if from_status == lifecycle.RESOLVED and to_status == lifecycle.IN_PROGRESS:
+        sla.clear_resolution_clock(ticket)
+    if to_status == lifecycle.RESOLVED:
+        sla.stop_resolution_clock(ticket, now, calendar)
+    if to_status in lifecycle.PAUSED_STATUSES:
+        sla.pause(ticket, now)
+    if to_status in lifecycle.FINAL_STATUSES:
+        ticket.closed_at = now
+
+    ticket.status = to_status
+    _record(
+        session,
+        ticket,
+        actor,
+        "status_changed",
+        now,
+        body=body,
+        public=True,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+    )
+    _flush(session)
+    return ticket
+
+
+def add_comment(
+    session: Session,
+    ticket: Ticket,
+    actor: Actor,
+    body: str,
+    *,
+    public: bool = True,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> TicketEvent:
+    """A public message to the resident, or an internal note only staff see."""
+    require(actor, "comment" if public else "note", ticket)
+    _check_version(ticket, expected_version)
+    now = now or utcnow()
+    text = _clean_text(body, field_name="body", required=True)
+    if public and actor.kind == "staff":
+        sla.stamp_first_response(ticket, now, sla.business_calendar(session))
+    event = _record(
+        session,
+        ticket,
+        actor,
+        "comment" if public else "internal_note",
+        now,
+        body=text,
+        public=public,
+    )
+    _flush(session)  # _record touched updated_at: the version moves, a stale form is refused
+    return event
+
+
+def resident_reply(
+    session: Session, ticket: Ticket, body: str, *, now: datetime | None = None
+) -> TicketEvent:
+    """The resident adds information (web or SMS). A ticket waiting for them returns to work."""
+    require(RESIDENT, "resident_reply", ticket)
+    if ticket.status in lifecycle.FINAL_STATUSES:
+        raise InvalidTransition("Esta solicitud ya está cerrada; puede ingresar una nueva.")
+    now = now or utcnow()
+    text = _clean_text(body, field_name="body", required=True)
+    event = _record(session, ticket, RESIDENT, "comment", now, body=text, public=True)
+    if ticket.status == lifecycle.WAITING_RESIDENT:
+        _move(session, ticket, lifecycle.IN_PROGRESS, RESIDENT, body=None, now=now)
+    _flush(session)
+    return event
+
+
+def assign(
+    session: Session,
+    ticket: Ticket,
+    assignee: StaffUser | None,
+    actor: Actor,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Assign (heads, admins) or take (an agent assigning themself). ``None`` unassigns."""
+    taking = assignee is not None and actor.user is not None and assignee.id == actor.user.id
+    require(actor, "take" if taking else "assign", ticket)
+    _check_version(ticket, expected_version)
+    if ticket.status in lifecycle.FINAL_STATUSES:
+        raise InvalidTransition("Una solicitud cerrada no se asigna.")
+    if assignee is not None and not can_be_assignee(assignee, ticket):
+        raise ValidationFailed(
+            "Solo se puede asignar a funcionarios de la unidad responsable.", field="assignee"
+        )
+    now = now or utcnow()
+    previous = ticket.assignee_id
+    ticket.assignee = assignee
+    _record(
+        session,
+        ticket,
+        actor,
+        "assigned",
+        now,
+        public=False,
+        data={"from": previous, "to": assignee.id if assignee else None},
+    )
+    _flush(session)
+    return ticket
+
+
+def reroute(
+    session: Session,
+    ticket: Ticket,
+    category: Category,
+    actor: Actor,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Send the ticket to another category (and so, maybe, another department).
+
+    The resident's clock keeps running from the filing instant: dues follow the new policy.
+    A change of department leaves the ticket unassigned. The reason stays internal; the public
+    timeline says where the request went.
+    """
+    require(actor, "reroute", ticket)
+    _check_version(ticket, expected_version)
+    if ticket.status in lifecycle.FINAL_STATUSES:
+        raise InvalidTransition("Una solicitud cerrada no se deriva.")
+    if not category.active or category.id == ticket.category_id:
+        raise ValidationFailed("Elija otra categoría activa.", field="category")
+    text = _clean_text(reason, field_name="reason", required=True)
+    now = now or utcnow()
+    old_category, old_department = ticket.category, ticket.department_id
+    ticket.category = category
+    ticket.department_id = category.department_id
+    if ticket.department_id != old_department:
+        ticket.assignee = None
+    sla.set_due_instants(ticket, sla.business_calendar(session))
+    _record(
+        session,
+        ticket,
+        actor,
+        "routed",
+        now,
+        public=True,
+        data={
+            "reason": text,
+            "from_category": old_category.code,
+            "to_category": category.code,
+            "from_department": old_department,
+            "to_department": category.department_id,
+        },
+    )
+    _flush(session)
+    return ticket
+
+
+def mark_duplicate(
+    session: Session,
+    ticket: Ticket,
+    original: Ticket,
+    actor: Actor,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Close ``ticket`` as a duplicate of ``original`` (followed to the root of a chain)."""
+    require(actor, "mark_duplicate", ticket)
+    _check_version(ticket, expected_version)
+    while original.duplicate_of is not None:
+        original = original.duplicate_of
+    if original.id == ticket.id:
+        raise ValidationFailed(
+            "Una solicitud no puede ser duplicada de sí misma.", field="original"
+        )
+    now = now or utcnow()
+    ticket.duplicate_of = original
+    display = codes.display(original.code)
+    _move(
+        session,
+        ticket,
+        lifecycle.DUPLICATE,
+        actor,
+        body=f"Esta solicitud es la misma que la N. {display}; su seguimiento continúa allí.",
+        now=now,
+        data={"original": original.code},
+    )
+    _record(
+        session,
+        original,
+        actor,
+        "merged",
+        now,
+        public=False,
+        data={"duplicate": ticket.code},
+    )
+    _flush(session)
+    return ticket

@@ -1,0 +1,79 @@
+"""SLA bookkeeping on a ticket: due instants, pauses, and the figures stored when clocks stop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import ClosedDay, Ticket
+from app.tickets.calendar import BusinessCalendar
+
+# Where the calendar's settings come from; create_app points it at the app config.
+_settings_provider: Callable[[], dict] = dict
+
+
+def set_settings_provider(provider: Callable[[], dict]) -> None:
+    global _settings_provider
+    _settings_provider = provider
+
+
+def business_calendar(session: Session) -> BusinessCalendar:
+    closed = session.scalars(select(ClosedDay.day)).all()
+    return BusinessCalendar.from_settings(_settings_provider(), closed)
+
+
+def calendar_minutes(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def set_due_instants(ticket: Ticket, calendar: BusinessCalendar) -> None:
+    """Due instants from the category's policy, counting only working time while not paused.
+
+    The first-response clock never pauses (asking the resident is itself a response); the
+    resolution clock excludes the working minutes spent waiting for the resident.
+    """
+    category = ticket.category
+    ticket.first_response_due_at = calendar.add_minutes(
+        ticket.created_at, category.first_response_minutes
+    )
+    ticket.resolution_due_at = calendar.add_minutes(
+        ticket.created_at, category.resolution_minutes + ticket.paused_business_minutes
+    )
+
+
+def stamp_first_response(ticket: Ticket, now: datetime, calendar: BusinessCalendar) -> None:
+    if ticket.first_responded_at is not None:
+        return
+    ticket.first_responded_at = now
+    ticket.first_response_business_minutes = calendar.minutes_between(ticket.created_at, now)
+    ticket.first_response_calendar_minutes = calendar_minutes(ticket.created_at, now)
+
+
+def pause(ticket: Ticket, now: datetime) -> None:
+    if ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+
+
+def resume(ticket: Ticket, now: datetime, calendar: BusinessCalendar) -> None:
+    """Close the running pause, if any: its working minutes no longer count, dues move out."""
+    if ticket.sla_paused_at is None:
+        return
+    ticket.paused_business_minutes += calendar.minutes_between(ticket.sla_paused_at, now)
+    ticket.sla_paused_at = None
+    set_due_instants(ticket, calendar)
+
+
+def stop_resolution_clock(ticket: Ticket, now: datetime, calendar: BusinessCalendar) -> None:
+    ticket.resolved_at = now
+    elapsed = calendar.minutes_between(ticket.created_at, now)
+    ticket.resolution_business_minutes = max(0, elapsed - ticket.paused_business_minutes)
+    ticket.resolution_calendar_minutes = calendar_minutes(ticket.created_at, now)
+
+
+def clear_resolution_clock(ticket: Ticket) -> None:
+    ticket.resolved_at = None
+    ticket.resolution_business_minutes = None
+    ticket.resolution_calendar_minutes = None

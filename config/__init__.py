@@ -1,0 +1,93 @@
+"""Settings, read from environment variables when asked (never at import time).
+
+Embedded defaults let a newcomer run everything with no services: SQLite under ``instance/``
+and no Redis (jobs run in-process). Production sets ``DATABASE_URL``, ``REDIS_URL``,
+``SECRET_KEY`` and the Twilio/SMTP settings; missing secrets fail fast there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - embedded default, refused in production
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "si", "sí"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` spellings; use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
+    """Build the Flask config mapping from environment variables (``os.environ`` by default)."""
+    env = dict(os.environ if env is None else env)
+    production = env.get("APP_ENV", "development") == "production"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'conectados.db'}"
+    secret_key = env.get("SECRET_KEY") or ""
+    if production and not secret_key:
+        raise ConfigError("SECRET_KEY is required when APP_ENV=production")
+    sms_backend = env.get("SMS_BACKEND") or ("twilio" if production else "console")
+    if sms_backend not in {"twilio", "console"}:
+        raise ConfigError(f"SMS_BACKEND must be 'twilio' or 'console', got {sms_backend!r}")
+    if production and sms_backend == "twilio" and not env.get("TWILIO_AUTH_TOKEN"):
+        raise ConfigError("TWILIO_AUTH_TOKEN is required when SMS_BACKEND=twilio in production")
+
+    return {
+        "APP_ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key or DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
+        "SMS_BACKEND": sms_backend,
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or "",
+        "TWILIO_FROM": env.get("TWILIO_FROM") or "",
+        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL") or "https://api.twilio.com",
+        "MAIL_BACKEND": env.get("MAIL_BACKEND") or ("smtp" if env.get("MAIL_HOST") else "console"),
+        "MAIL_HOST": env.get("MAIL_HOST") or "127.0.0.1",
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_SENDER": env.get("MAIL_SENDER")
+        or "Municipalidad de Peñalolén <no-responder@penalolen.cl>",
+        "TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
+        "WORKDAY_START": env.get("WORKDAY_START") or "08:30",
+        "WORKDAY_END": env.get("WORKDAY_END") or "17:30",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
+        "LANGUAGES": ["es", "en"],
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

@@ -1,0 +1,226 @@
+"""Test fixtures: a real database (Postgres in CI, SQLite locally) migrated once per run,
+clean tables per test, and fixtures that create real rows (no mocks of our own code).
+
+Each run is isolated: on Postgres it creates its own database ``conectados_test_<random>``
+next to the one ``DATABASE_URL`` names and drops it at the end; on Redis it uses its own
+database number and flushes it between tests. In CI (``CI=true``) both services are required:
+a missing one fails the run, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import normalize_database_url
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ENV_DATABASE_URL = os.environ.get("DATABASE_URL")
+ENV_REDIS_URL = os.environ.get("REDIS_URL")
+
+
+def _require_services() -> None:
+    if not IN_CI:
+        return
+    if not ENV_DATABASE_URL or not ENV_DATABASE_URL.startswith(("postgres", "postgresql")):
+        pytest.exit("CI needs DATABASE_URL pointing at Postgres; it is not set", returncode=3)
+    if not ENV_REDIS_URL:
+        pytest.exit("CI needs REDIS_URL pointing at Redis; it is not set", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    _require_services()
+    if ENV_DATABASE_URL and ENV_DATABASE_URL.startswith(("postgres", "postgresql")):
+        server = make_url(normalize_database_url(ENV_DATABASE_URL))
+        name = f"conectados_test_{secrets.token_hex(4)}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    """The Redis to test against (its own db number), or None for embedded mode."""
+    _require_services()
+    if not ENV_REDIS_URL:
+        return None
+    base = ENV_REDIS_URL.rsplit("/", 1)[0] if ENV_REDIS_URL.count("/") > 2 else ENV_REDIS_URL
+    return f"{base.rstrip('/')}/{secrets.randbelow(14) + 1}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "JOBS_SYNC": True,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_BASE_URL": "http://testserver",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+        if app.config.get("REDIS_URL"):
+            from workers.queue import redis_connection
+
+            redis_connection().flushdb()
+
+
+@pytest.fixture
+def session(app):
+    from app.extensions import db
+
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- creators ---------------------------------------------------------------------------------
+
+DAY = 540
+TEST_PASSWORD = "una-clave-larga"
+
+
+@pytest.fixture
+def make_department(session):
+    from app.models import Department
+
+    def make(code: str = "DOP", name: str | None = None) -> Department:
+        department = Department(code=code, name=name or f"Dirección {code}")
+        session.add(department)
+        session.flush()
+        return department
+
+    return make
+
+
+@pytest.fixture
+def make_category(session, make_department):
+    from app.models import Category
+
+    def make(
+        code: str = "luminaria",
+        department=None,
+        first: int = DAY,
+        resolution: int = 5 * DAY,
+        **kwargs,
+    ) -> Category:
+        department = department or make_department(code=f"D_{code}".upper()[:32])
+        category = Category(
+            code=code,
+            department=department,
+            name=kwargs.pop("name", code.title()),
+            first_response_minutes=first,
+            resolution_minutes=resolution,
+            **kwargs,
+        )
+        session.add(category)
+        session.flush()
+        return category
+
+    return make
+
+
+@pytest.fixture
+def make_user(session):
+    from app.models import StaffUser
+
+    counter = iter(range(1, 10_000))
+    # Hashing is deliberately slow; compute the test password's hash once per test.
+    from werkzeug.security import generate_password_hash
+
+    password_hash = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
+
+    def make(role: str = "agent", department=None, email: str | None = None) -> StaffUser:
+        user = StaffUser(
+            email=email or f"{role}{next(counter)}@test.cl",
+            name=f"{role} user",
+            role=role,
+            department=department,
+        )
+        user.password_hash = password_hash
+        session.add(user)
+        session.flush()
+        return user
+
+    return make
+
+
+# A Tuesday morning in Santiago (UTC-3 in November): 10:00 local.
+TUESDAY_10AM = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def make_ticket(session, make_category):
+    from app.tickets import RESIDENT, TicketIntake, open_ticket
+
+    default = []
+
+    def make(category=None, *, channel="web", now=TUESDAY_10AM, actor=RESIDENT, **intake):
+        if category is None:
+            if not default:
+                default.append(make_category())
+            category = default[0]
+        intake.setdefault("description", "El poste frente a mi casa está apagado.")
+        return open_ticket(
+            session,
+            TicketIntake(channel=channel, category_id=category.id, **intake),
+            actor,
+            now=now,
+        )
+
+    return make

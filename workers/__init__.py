@@ -1,0 +1,1 @@
+"""Background jobs (RQ on Redis; in-process in embedded mode). Thin: they call the domain."""
