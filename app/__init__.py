@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, from_env
 
@@ -23,16 +24,24 @@ def select_locale() -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import cli, health
-    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.api import api
+    from app.api.docs import bp as api_docs_bp
+    from app.api.views import blp as api_blp
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.models import StaffUser
     from app.models.base import render_item
     from app.public import bp as public_bp
     from app.tickets import sla
+    from channels.web import bp as web_bp
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(from_env())
     if config:
         app.config.from_mapping(config)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -47,12 +56,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_message = "Inicie sesión para continuar."
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:
         return db.session.get(StaffUser, int(user_id))
+
+    app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["format_datetime"] = format_datetime
 
     @app.context_processor
     def page_language() -> dict[str, str]:
@@ -61,6 +74,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     sla.set_settings_provider(lambda: app.config)
     app.register_blueprint(public_bp)
+    app.register_blueprint(web_bp)
+    api.init_app(app)
+    api.register_blueprint(api_blp)
+    csrf.exempt(api_blp)  # API keys; staff sessions are checked in app/api/auth.py
+    app.register_blueprint(api_docs_bp)
+
+    @app.after_request
+    def remember_language(response):
+        if request.args.get("lang") in ("es", "en"):
+            response.set_cookie(
+                "lang",
+                request.args["lang"],
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
+        return response
+
     app.register_blueprint(health.bp)
     cli.register(app)
     return app

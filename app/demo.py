@@ -10,9 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from app.models import Category, Department, StaffUser, Ticket
 from app.tickets import (
@@ -377,11 +379,16 @@ def _ensure_categories(
     return result
 
 
+@cache
+def _demo_password_hash() -> str:
+    return generate_password_hash(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
+
+
 def _ensure_user(session, email, name, role, department, summary) -> StaffUser:
     user = session.scalar(select(StaffUser).where(StaffUser.email == email))
     if user is None:
         user = StaffUser(email=email, name=name, role=role, department=department)
-        user.set_password(DEMO_PASSWORD)
+        user.password_hash = _demo_password_hash()
         session.add(user)
         summary.users += 1
     return user

@@ -90,4 +90,15 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
         "LANGUAGES": ["es", "en"],
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "API_TITLE": "Conectados API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        # Rate limits (Flask-Limiter syntax); a Redis outage never blocks a resident's request.
+        "WEB_INTAKE_RATE_LIMIT": env.get("WEB_INTAKE_RATE_LIMIT") or "10 per minute;60 per hour",
+        "TRACKING_RATE_LIMIT": env.get("TRACKING_RATE_LIMIT") or "60 per minute",
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
     }

@@ -126,7 +126,23 @@ def session(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    from flask import g, has_app_context
+    from flask.testing import FlaskClient
+
+    class Client(FlaskClient):
+        """Requests reuse the test's app context (and so ``g``); forget the cached user, as a
+        fresh request would."""
+
+        def open(self, *args, **kwargs):
+            if has_app_context():
+                g.pop("_login_user", None)
+            return super().open(*args, **kwargs)
+
+    app.test_client_class = Client
+    try:
+        yield app.test_client()
+    finally:
+        app.test_client_class = None
 
 
 # --- creators ---------------------------------------------------------------------------------
@@ -224,3 +240,36 @@ def make_ticket(session, make_category):
         )
 
     return make
+
+
+@pytest.fixture
+def demo(app, session):
+    """The demo service desk (departments, categories, staff), without demo tickets."""
+    from app.demo import seed
+
+    seed(session, tickets=0)
+    session.commit()
+    return session
+
+
+@pytest.fixture
+def login(client):
+    """Log a staff user into the test client (the login form is tested on its own)."""
+
+    def do(user):
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = str(user.id)
+            flask_session["_fresh"] = True
+        return user
+
+    return do
+
+
+@pytest.fixture(autouse=True)
+def _reset_rate_limits(request):
+    yield
+    if "app" in request.fixturenames:
+        from app.extensions import limiter
+
+        with request.getfixturevalue("app").app_context():
+            limiter.reset()

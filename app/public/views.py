@@ -1,12 +1,19 @@
+"""Resident pages: home, tracking by ticket number, printable receipt, error pages."""
+
 from __future__ import annotations
 
-from flask import render_template
+import segno
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
-from app.models import Department
+from app.extensions import db, limiter
+from app.models import Department, Ticket
 from app.public import bp
+from app.public.presenters import present
+from app.tickets import NotFound, get_by_code
+from app.tickets.codes import MistypedCode, display
 from app.tickets.sla import business_calendar
 
 
@@ -14,13 +21,24 @@ def describe_target(minutes: int, minutes_per_day: int) -> str:
     """A response target in words a resident reads: hours when short, business days otherwise."""
     if minutes < minutes_per_day:
         hours = max(1, round(minutes / 60))
-        return f"{hours} hora hábil" if hours == 1 else f"{hours} horas hábiles"
+        return _("%(n)d hora hábil", n=hours) if hours == 1 else _("%(n)d horas hábiles", n=hours)
     days = round(minutes / minutes_per_day)
-    return "1 día hábil" if days == 1 else f"{days} días hábiles"
+    return _("%(n)d día hábil", n=days) if days == 1 else _("%(n)d días hábiles", n=days)
+
+
+def tracking_limit() -> str:
+    return current_app.config.get("TRACKING_RATE_LIMIT", "60 per minute")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL under PUBLIC_BASE_URL (what residents and QR codes use)."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
 
 
 @bp.get("/")
 def home():
+    from channels.web.forms import TrackForm
+
     departments = db.session.scalars(
         select(Department)
         .where(Department.active.is_(True))
@@ -28,15 +46,119 @@ def home():
         .order_by(Department.name)
     ).all()
     per_day = business_calendar(db.session).minutes_per_day
-    groups = [
-        (
-            department,
-            [
-                (category, describe_target(category.resolution_minutes, per_day))
-                for category in sorted(department.categories, key=lambda c: c.name)
-                if category.active and not category.is_triage
-            ],
+    groups = []
+    for department in departments:
+        categories = [
+            (category, describe_target(category.resolution_minutes, per_day))
+            for category in sorted(department.categories, key=lambda c: c.name)
+            if category.active and not category.is_triage
+        ]
+        if categories:
+            groups.append((department, categories))
+    return render_template("public/home.html", groups=groups, track_form=TrackForm(formdata=None))
+
+
+@bp.get("/seguimiento")
+@limiter.limit(tracking_limit)
+def track():
+    from channels.web.forms import TrackForm
+
+    form = TrackForm(request.args)
+    if "code" not in request.args:
+        return render_template("public/track.html", form=TrackForm(formdata=None))
+    if form.validate():
+        try:
+            ticket = get_by_code(db.session, form.code.data)
+        except MistypedCode:
+            form.code.errors.append(
+                _(
+                    "El número parece tener un error de tipeo: revise cada letra y número "
+                    "(el último carácter es de verificación)."
+                )
+            )
+        except NotFound:
+            form.code.errors.append(
+                _(
+                    "No encontramos una solicitud con ese número. Revíselo, o consulte en la OIRS "
+                    "(atención presencial) o por teléfono."
+                )
+            )
+        except ValueError:
+            form.code.errors.append(
+                _("Un número de solicitud tiene 9 letras y números, por ejemplo K7M4-QX9P-Z.")
+            )
+        else:
+            return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
+    return render_template("public/track.html", form=form), 404 if form.code.data else 422
+
+
+def _ticket_or_404(code: str) -> Ticket:
+    try:
+        return get_by_code(db.session, code)
+    except MistypedCode:
+        abort(
+            404,
+            description=_(
+                "El número %(code)s parece tener un error de tipeo. Revise cada letra y número.",
+                code=code,
+            ),
         )
-        for department in departments
-    ]
-    return render_template("public/home.html", groups=[g for g in groups if g[1]])
+    except (NotFound, ValueError):
+        abort(
+            404,
+            description=_(
+                "No encontramos una solicitud con el número %(code)s. Revíselo, o consulte en la "
+                "OIRS (atención presencial).",
+                code=code,
+            ),
+        )
+
+
+def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
+    from channels.web.forms import ReplyForm
+
+    view = present(db.session, ticket)
+    if view.waiting_for_resident and reply_form is None:
+        reply_form = ReplyForm(formdata=None)
+    return render_template(
+        "public/ticket.html",
+        ticket=view,
+        reply_form=reply_form,
+        canonical=ticket.code,
+    ), status
+
+
+@bp.get("/seguimiento/<code>")
+@limiter.limit(tracking_limit)
+def track_ticket(code: str):
+    ticket = _ticket_or_404(code)
+    if code != display(ticket.code):  # one address per ticket: K7M4-QX9P-Z
+        return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=301)
+    return render_tracking(ticket)
+
+
+@bp.get("/seguimiento/<code>/comprobante")
+@limiter.limit(tracking_limit)
+def receipt(code: str):
+    ticket = _ticket_or_404(code)
+    view = present(db.session, ticket)
+    url = public_url("public.track_ticket", code=view.code)
+    qr = segno.make(url, error="m").svg_inline(
+        scale=4, title=_("Código QR para seguir la solicitud %(code)s", code=view.code)
+    )
+    return render_template("public/receipt.html", ticket=view, tracking_url=url, qr_svg=qr)
+
+
+ERROR_TEMPLATES = {400: "errors/400.html", 404: "errors/404.html", 429: "errors/429.html"}
+
+
+def render_error_page(error):
+    """Spanish error pages with a way forward (the API answers JSON instead: see app/api)."""
+    code = getattr(error, "code", 500) or 500
+    if code == 405:
+        return error
+    template = ERROR_TEMPLATES.get(code, "errors/500.html" if code >= 500 else "errors/400.html")
+    description = None
+    if code == 404 and error.description != type(error).description:
+        description = error.description  # our own, already translated
+    return render_template(template, description=description), code

@@ -1,0 +1,79 @@
+"""JSON API under /api/v1 (flask-smorest + marshmallow), OpenAPI at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+from flask_babel import gettext as _
+from flask_smorest import Api
+
+# marshmallow's English messages -> Spanish source text (translated by Babel like the rest).
+MESSAGES = {
+    "Missing data for required field.": "Este campo es obligatorio.",
+    "Field may not be null.": "Este campo no puede estar vacío.",
+    "Not a valid string.": "Debe ser un texto.",
+    "Not a valid integer.": "Debe ser un número entero.",
+    "Not a valid number.": "Debe ser un número.",
+    "Not a valid boolean.": "Debe ser verdadero o falso.",
+    "Not a valid email address.": "El correo electrónico no es válido.",
+    "Not a valid datetime.": "Debe ser una fecha y hora ISO 8601.",
+    "Unknown field.": "Campo desconocido.",
+    "Invalid input type.": "Tipo de dato no válido.",
+}
+PATTERNS = [
+    (re.compile(r"Must be one of: (.*)\.$"), "Debe ser uno de: %(a)s."),
+    (
+        re.compile(r"Length must be between (\d+) and (\d+)\.$"),
+        "Debe tener entre %(a)s y %(b)s caracteres.",
+    ),
+    (
+        re.compile(r"Longer than maximum length (\d+)\.$"),
+        "Debe tener como máximo %(a)s caracteres.",
+    ),
+    (re.compile(r"Shorter than minimum length (\d+)\.$"), "Debe tener al menos %(a)s caracteres."),
+    (
+        re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        "Debe estar entre %(a)s y %(b)s.",
+    ),
+    (re.compile(r"Must be greater than or equal to (\S+)\.$"), "Debe ser mayor o igual a %(a)s."),
+    (re.compile(r"Must be less than or equal to (\S+)\.$"), "Debe ser menor o igual a %(a)s."),
+]
+
+
+def translate_message(message: str) -> str:
+    if message in MESSAGES:
+        return _(MESSAGES[message])
+    for pattern, spanish in PATTERNS:
+        match = pattern.match(message)
+        if match:
+            groups = dict(zip("ab", match.groups(), strict=False))
+            return _(spanish, **groups)
+    return message
+
+
+def translate_errors(errors):
+    if isinstance(errors, dict):
+        return {key: translate_errors(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [translate_errors(value) for value in errors]
+    if isinstance(errors, str):
+        return translate_message(errors)
+    return errors
+
+
+class ConectadosApi(Api):
+    """One HTTP error handler for the whole app: JSON under /api/, HTML pages elsewhere."""
+
+    def handle_http_exception(self, error):
+        if request.path.startswith("/api/"):
+            data = getattr(error, "data", None)
+            if data and "messages" in data:
+                data["messages"] = translate_errors(data["messages"])
+            return super().handle_http_exception(error)
+        from app.public.views import render_error_page
+
+        return render_error_page(error)
+
+
+api = ConectadosApi()

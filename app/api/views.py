@@ -1,0 +1,248 @@
+"""API endpoints: thin — parse with a schema, call one domain function, dump with a schema."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.api.auth import require_caller, require_staff
+from app.api.schemas import (
+    CategorySchema,
+    DepartmentSchema,
+    EventCreateSchema,
+    EventSchema,
+    PublicTicketSchema,
+    TicketCreateSchema,
+    TicketPageSchema,
+    TicketQuerySchema,
+)
+from app.extensions import db
+from app.models import Category, Department, Ticket, utcnow
+from app.public.presenters import present
+from app.tickets import (
+    RESIDENT,
+    Actor,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleTicket,
+    TicketIntake,
+    ValidationFailed,
+    add_comment,
+    get_by_code,
+    open_ticket,
+    transition,
+)
+from app.tickets.codes import MistypedCode, display
+from app.tickets.lifecycle import OPEN_STATUSES
+
+blp = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="Solicitudes vecinales de Peñalolén"
+)
+
+
+def domain_abort(error: DomainError):
+    db.session.rollback()
+    from flask_babel import gettext as _
+
+    message = _(error.message)
+    if isinstance(error, ValidationFailed):
+        field = error.details.get("field", "_schema")
+        abort(422, errors={"json": {field: [message]}}, message=message)
+    if isinstance(error, StaleTicket):
+        abort(409, message=message)
+    if isinstance(error, PermissionDenied):
+        abort(403, message=message)
+    if isinstance(error, InvalidTransition):
+        abort(409, message=message)
+    abort(400, message=message)
+
+
+def ticket_or_404(code: str) -> Ticket:
+    try:
+        return get_by_code(db.session, code)
+    except MistypedCode:
+        abort(404, message="El número parece tener un error de tipeo.", errors={"code": "mistyped"})
+    except (NotFound, ValueError):
+        abort(404, message="No existe una solicitud con ese número.", errors={"code": "not_found"})
+
+
+@blp.route("/departments")
+class Departments(MethodView):
+    @blp.response(200, DepartmentSchema(many=True))
+    def get(self):
+        """Municipal units that answer requests."""
+        return db.session.scalars(
+            select(Department).where(Department.active.is_(True)).order_by(Department.code)
+        ).all()
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    @blp.response(200, CategorySchema(many=True))
+    def get(self):
+        """What residents can ask for, with the unit and the response targets."""
+        return db.session.scalars(
+            select(Category)
+            .where(Category.active.is_(True))
+            .options(selectinload(Category.department))
+            .order_by(Category.code)
+        ).all()
+
+
+@blp.route("/tickets")
+class Tickets(MethodView):
+    @blp.arguments(TicketCreateSchema)
+    @blp.response(201, PublicTicketSchema)
+    @blp.alt_response(
+        200, schema=PublicTicketSchema, description="Already created (same source_ref)"
+    )
+    def post(self, data):
+        """File a request (API key: channel api; staff session: counter or phone)."""
+        caller = require_caller()
+        category = db.session.scalar(select(Category).where(Category.code == data["category"]))
+        if category is None:
+            abort(422, errors={"json": {"category": ["Categoría desconocida."]}})
+        if caller.staff is not None:
+            channel, actor = data.get("channel", "counter"), Actor.staff(caller.staff)
+        else:
+            channel, actor = "api", RESIDENT
+        contact = data.get("contact", {})
+        source_ref = data.get("source_ref")
+        existing = source_ref and db.session.scalar(
+            select(Ticket.id).where(Ticket.channel == channel, Ticket.source_ref == source_ref)
+        )
+        intake = TicketIntake(
+            channel=channel,
+            category_id=category.id,
+            description=data["description"],
+            address=data.get("address"),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
+            name=contact.get("name"),
+            email=contact.get("email"),
+            mobile=contact.get("mobile"),
+            rut=contact.get("rut"),
+            consent_notify=data["consent_notify"],
+            source_ref=source_ref,
+        )
+        try:
+            ticket = open_ticket(db.session, intake, actor)
+        except DomainError as error:
+            domain_abort(error)
+        db.session.commit()
+        location = url_for("api.TicketByCode", code=display(ticket.code))
+        return present(db.session, ticket), 200 if existing else 201, {"Location": location}
+
+    @blp.arguments(TicketQuerySchema, location="query")
+    @blp.response(200, TicketPageSchema)
+    def get(self, query):
+        """List tickets (staff session or API key), nearest due first; no personal data."""
+        caller = require_caller()
+        statement = select(Ticket).options(
+            selectinload(Ticket.category), selectinload(Ticket.department)
+        )
+        if caller.staff is not None and caller.staff.role != "admin" and caller.staff.department_id:
+            statement = statement.where(Ticket.department_id == caller.staff.department_id)
+        statement = _filter(statement, query)
+        size, page = query["page_size"], query["page"]
+        rows = db.session.scalars(
+            statement.order_by(Ticket.resolution_due_at, Ticket.id)
+            .limit(size + 1)
+            .offset((page - 1) * size)
+        ).all()
+        return {"items": rows[:size], "page": page, "page_size": size, "has_next": len(rows) > size}
+
+
+def _filter(statement, query):
+    if "status" in query:
+        statement = statement.where(Ticket.status == query["status"])
+    if "channel" in query:
+        statement = statement.where(Ticket.channel == query["channel"])
+    if "department" in query:
+        statement = statement.join(Department, Ticket.department_id == Department.id).where(
+            Department.code == query["department"]
+        )
+    if "category" in query:
+        statement = statement.join(Category, Ticket.category_id == Category.id).where(
+            Category.code == query["category"]
+        )
+    if "created_from" in query:
+        statement = statement.where(Ticket.created_at >= query["created_from"])
+    if "created_to" in query:
+        statement = statement.where(Ticket.created_at < query["created_to"])
+    if query.get("overdue"):
+        statement = statement.where(
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.sla_paused_at.is_(None),
+            Ticket.resolution_due_at < utcnow(),
+        )
+    return statement
+
+
+@blp.route("/tickets/<code>")
+class TicketByCode(MethodView):
+    @blp.response(200, PublicTicketSchema)
+    def get(self, code):
+        """The public view of a ticket: status and public timeline, no personal data."""
+        return present(db.session, ticket_or_404(code))
+
+
+@blp.route("/tickets/<code>/events")
+class TicketEvents(MethodView):
+    @blp.arguments(EventCreateSchema)
+    @blp.response(201, EventSchema)
+    def post(self, data, code):
+        """Staff: change the status, reply publicly, or add an internal note."""
+        user = require_staff()
+        ticket = ticket_or_404(code)
+        actor = Actor.staff(user)
+        try:
+            if data["kind"] == "transition":
+                if "to_status" not in data:
+                    raise ValidationFailed("Indique el nuevo estado.", field="to_status")
+                transition(
+                    db.session,
+                    ticket,
+                    data["to_status"],
+                    actor,
+                    body=data.get("body"),
+                    expected_version=data["version"],
+                )
+                event = _last_event(ticket)
+            else:
+                event = add_comment(
+                    db.session,
+                    ticket,
+                    actor,
+                    data.get("body", ""),
+                    public=data["kind"] == "comment",
+                    expected_version=data["version"],
+                )
+        except DomainError as error:
+            domain_abort(error)
+        db.session.commit()
+        return {
+            "id": event.id,
+            "kind": event.kind,
+            "public": event.public,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "body": event.body,
+            "created_at": event.created_at,
+            "ticket_version": ticket.version,
+        }
+
+
+def _last_event(ticket: Ticket):
+    from app.models import TicketEvent
+
+    return db.session.scalar(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.id.desc())
+    )

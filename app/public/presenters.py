@@ -1,0 +1,91 @@
+"""What the public may see of a ticket. Built field by field: no personal data can leak,
+because this view does not have it (no contact, no staff names, no internal notes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Department, Ticket, TicketEvent, utcnow
+from app.tickets import codes, lifecycle
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    title: str
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicTicket:
+    code: str  # display form, K7M4-QX9P-Z
+    status: str
+    status_label: str
+    category: str
+    department: str
+    channel: str
+    created_at: datetime
+    expected_at: datetime
+    is_open: bool
+    is_late: bool
+    waiting_for_resident: bool
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+def status_label(status: str) -> str:
+    return _(lifecycle.LABELS[status])
+
+
+def _entry(event: TicketEvent, departments: dict[int, str]) -> TimelineEntry | None:
+    if not event.public:
+        return None
+    if event.kind == "created":
+        return TimelineEntry(event.created_at, _("Solicitud recibida"))
+    if event.kind == "status_changed":
+        return TimelineEntry(
+            event.created_at,
+            _("Estado: %(label)s", label=status_label(event.to_status)),
+            event.body,
+        )
+    if event.kind == "comment":
+        title = (
+            _("Mensaje del vecino o vecina")
+            if event.actor_kind == "resident"
+            else _("Respuesta de la Municipalidad")
+        )
+        return TimelineEntry(event.created_at, title, event.body)
+    if event.kind == "routed":
+        name = departments.get((event.data or {}).get("to_department"), "")
+        return TimelineEntry(event.created_at, _("Derivada a %(unit)s", unit=name))
+    return None
+
+
+def present(session: Session, ticket: Ticket, now: datetime | None = None) -> PublicTicket:
+    now = now or utcnow()
+    events = session.scalars(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
+        .order_by(TicketEvent.id)
+    ).all()
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    timeline = [entry for e in events if (entry := _entry(e, departments)) is not None]
+    is_open = ticket.status in lifecycle.OPEN_STATUSES
+    return PublicTicket(
+        code=codes.display(ticket.code),
+        status=ticket.status,
+        status_label=status_label(ticket.status),
+        category=ticket.category.name,
+        department=ticket.department.name,
+        channel=ticket.channel,
+        created_at=ticket.created_at,
+        expected_at=ticket.resolution_due_at,
+        is_open=is_open,
+        is_late=is_open and ticket.sla_paused_at is None and now > ticket.resolution_due_at,
+        waiting_for_resident=ticket.status == lifecycle.WAITING_RESIDENT,
+        timeline=timeline,
+    )

@@ -1,0 +1,122 @@
+"""Web intake: the new-request form, its confirmation, and the resident's reply."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db, limiter
+from app.models import Department
+from app.public.presenters import present
+from app.tickets import (
+    RESIDENT,
+    DomainError,
+    InvalidTransition,
+    TicketIntake,
+    ValidationFailed,
+    get_by_code,
+    open_ticket,
+    resident_reply,
+)
+from app.tickets.codes import CodeError, display
+from channels.web import bp
+from channels.web.forms import NewRequestForm, ReplyForm
+
+# Domain field names -> form field names.
+FORM_FIELDS = {
+    "category": "category",
+    "description": "description",
+    "mobile": "mobile",
+    "email": "email",
+    "lat": "lat",
+}
+
+
+def intake_limit() -> str:
+    return current_app.config.get("WEB_INTAKE_RATE_LIMIT", "10 per minute;60 per hour")
+
+
+def category_choices() -> dict[str, list[tuple[int, str]]]:
+    departments = db.session.scalars(
+        select(Department)
+        .where(Department.active.is_(True))
+        .options(selectinload(Department.categories))
+        .order_by(Department.name)
+    ).all()
+    choices = {}
+    for department in departments:
+        options = [
+            (c.id, c.name)
+            for c in sorted(department.categories, key=lambda c: c.name)
+            if c.active and not c.is_triage
+        ]
+        if options:
+            choices[department.name] = options
+    return choices
+
+
+@bp.route("/solicitudes/nueva", methods=["GET", "POST"])
+@limiter.limit(intake_limit, methods=["POST"])
+def new_request():
+    form = NewRequestForm()
+    form.category.choices = category_choices()
+    if request.method == "POST" and form.website.data:
+        abort(400)  # the honeypot was filled in: a bot, not a person
+    if form.validate_on_submit():
+        intake = TicketIntake(
+            channel="web",
+            category_id=form.category.data,
+            description=form.description.data,
+            address=form.address.data,
+            lat=form.lat.data,
+            lon=form.lon.data,
+            name=form.name.data,
+            email=form.email.data,
+            mobile=form.mobile.data,
+            consent_notify=form.consent.data,
+        )
+        try:
+            ticket = open_ticket(db.session, intake, RESIDENT)
+        except ValidationFailed as error:
+            db.session.rollback()
+            target = getattr(form, FORM_FIELDS.get(error.details.get("field"), ""), None)
+            (target.errors if target else form.form_errors).append(_(error.message))
+        else:
+            db.session.commit()
+            return redirect(url_for("web.received", code=display(ticket.code)), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("web/new_request.html", form=form), status
+
+
+@bp.get("/solicitudes/recibida/<code>")
+def received(code: str):
+    try:
+        ticket = get_by_code(db.session, code)
+    except (CodeError, DomainError):
+        abort(404)
+    return render_template("web/received.html", ticket=present(db.session, ticket))
+
+
+@bp.post("/seguimiento/<code>/responder")
+@limiter.limit(intake_limit)
+def reply(code: str):
+    try:
+        ticket = get_by_code(db.session, code)
+    except (CodeError, DomainError):
+        abort(404)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            resident_reply(db.session, ticket, form.body.data)
+        except InvalidTransition as error:
+            db.session.rollback()
+            form.body.errors.append(_(error.message))
+        else:
+            db.session.commit()
+            flash(_("Gracias. Recibimos su respuesta y su solicitud volvió a estar en proceso."))
+            return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
+    from app.public.views import render_tracking
+
+    return render_tracking(ticket, reply_form=form, status=422)
