@@ -10,11 +10,20 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.tickets.service import MAX_DESCRIPTION
 
 
+def _optional_int(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class NewRequestForm(FlaskForm):
     category = SelectField(
         _l("¿Sobre qué es su solicitud?"),
-        coerce=int,
-        validate_choice=True,
+        coerce=_optional_int,
+        validate_choice=False,  # checked below, with a message in Spanish
         validators=[DataRequired(_l("Elija el tema de su solicitud."))],
     )
     description = TextAreaField(
@@ -54,6 +63,11 @@ class NewRequestForm(FlaskForm):
     consent = BooleanField(_l("Quiero recibir avisos sobre mi solicitud por SMS o correo."))
     # Honeypot: hidden from people (and from screen readers); bots fill it in.
     website = StringField(_l("No complete este campo"))
+
+    def validate_category(self, field):
+        valid = {value for group in field.choices.values() for value, _ in group}
+        if field.data not in valid:
+            raise ValidationError(_l("Elija el tema de su solicitud."))
 
     def validate_consent(self, field):
         if field.data and not (self.email.data or self.mobile.data):
