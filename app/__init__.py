@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, from_env
@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.models import StaffUser
     from app.models.base import render_item
     from app.public import bp as public_bp
+    from app.staff import bp as staff_bp
     from app.tickets import sla
     from channels.web import bp as web_bp
 
@@ -58,7 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_message = "Inicie sesión para continuar."
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = lazy_gettext("Inicie sesión para continuar.")
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:
@@ -75,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sla.set_settings_provider(lambda: app.config)
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(staff_bp)
     api.init_app(app)
     api.register_blueprint(api_blp)
     csrf.exempt(api_blp)  # API keys; staff sessions are checked in app/api/auth.py

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from app.models import Category, Department, StaffUser, Ticket
+from app.models import Category, Department, ResponseTemplate, StaffUser, Ticket
 from app.tickets import (
     RESIDENT,
     SYSTEM,
@@ -230,6 +230,38 @@ CATEGORIES = [
     ),
 ]
 
+# category (None = any), kind, title, body
+TEMPLATES = [
+    (
+        "luminaria",
+        "resolve",
+        "Luminaria reparada",
+        "La cuadrilla de alumbrado reparó la luminaria. Gracias por avisarnos.",
+    ),
+    (
+        "luminaria",
+        "ask",
+        "Pedir número del poste",
+        "Para ubicar la luminaria, ¿nos indica el número pintado en el poste o una "
+        "dirección cercana?",
+    ),
+    ("bache", "resolve", "Bache reparado", "Reparamos el pavimento en el lugar indicado."),
+    ("basura", "resolve", "Retiro realizado", "El camión pasó a retirar los residuos."),
+    (
+        None,
+        "reply",
+        "En programación",
+        "Su solicitud está en la programación de trabajos de esta semana.",
+    ),
+    (
+        None,
+        "reject",
+        "No es competencia municipal",
+        "Esta materia no es competencia municipal. Derivamos su solicitud al organismo "
+        "responsable.",
+    ),
+]
+
 ROLE_LOGINS = [
     ("meson@demo.penalolen.cl", "Camila Rojas (mesón OIRS)", "counter", "OIRS"),
     ("agente@demo.penalolen.cl", "Jorge Muñoz (agente, Operaciones)", "agent", "DOP"),
@@ -394,6 +426,21 @@ def _ensure_user(session, email, name, role, department, summary) -> StaffUser:
     return user
 
 
+def _ensure_templates(session: Session, categories: dict[str, Category]) -> None:
+    for code, kind, title, body in TEMPLATES:
+        category = categories[code] if code else None
+        same_category = (
+            ResponseTemplate.category_id == category.id
+            if category
+            else ResponseTemplate.category_id.is_(None)
+        )
+        exists = session.scalar(
+            select(ResponseTemplate.id).where(ResponseTemplate.title == title, same_category)
+        )
+        if exists is None:
+            session.add(ResponseTemplate(category=category, kind=kind, title=title, body=body))
+
+
 def _ensure_users(session, departments, summary) -> dict[str, StaffUser]:
     """The four printed role logins, plus one agent per department (who work its tickets)."""
     users = {}
@@ -547,6 +594,7 @@ def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -
     departments = _ensure_departments(session, summary)
     categories = _ensure_categories(session, departments, summary)
     users = _ensure_users(session, departments, summary)
+    _ensure_templates(session, categories)
     category_weights = [(c, 1 if c.is_triage else 6) for c in categories.values()]
     existing = set(
         session.scalars(select(Ticket.source_ref).where(Ticket.source_ref.like("demo-%")))

@@ -4,11 +4,13 @@ from app.models.base import Base, UTCDateTime, utcnow
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, StaffUser
+from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
 
 __all__ = [
     "CHANNELS",
     "ROLES",
+    "TEMPLATE_KINDS",
     "ApiKey",
     "AppendOnlyError",
     "Base",
@@ -17,6 +19,8 @@ __all__ = [
     "Contact",
     "Department",
     "Notification",
+    "ResponseTemplate",
+    "Setting",
     "SmsSuppression",
     "StaffUser",
     "Ticket",

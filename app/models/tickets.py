@@ -20,6 +20,8 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("channel", "source_ref"),
         Index("ix_tickets_department_status", "department_id", "status"),
+        Index("ix_tickets_department_next_due", "department_id", "next_due_at", "id"),
+        Index("ix_tickets_next_due", "next_due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +50,9 @@ class Ticket(Base):
     # the elapsed figures stored when each clock stops (dashboards aggregate these).
     first_response_due_at: Mapped[datetime] = mapped_column(index=True)
     resolution_due_at: Mapped[datetime] = mapped_column(index=True)
+    # The due instant that matters now (first response until given, then resolution): the
+    # staff queue sorts on it with an index.
+    next_due_at: Mapped[datetime | None]
     sla_paused_at: Mapped[datetime | None]
     paused_business_minutes: Mapped[int] = mapped_column(default=0)
     first_response_business_minutes: Mapped[int | None]

@@ -143,10 +143,15 @@ def receipt(code: str):
     ticket = _ticket_or_404(code)
     view = present(db.session, ticket)
     url = public_url("public.track_ticket", code=view.code)
-    qr = segno.make(url, error="m").svg_inline(
-        scale=4, title=_("Código QR para seguir la solicitud %(code)s", code=view.code)
+    return render_template(
+        "public/receipt.html", ticket=view, tracking_url=url, qr_svg=qr_svg(url, view.code)
     )
-    return render_template("public/receipt.html", ticket=view, tracking_url=url, qr_svg=qr)
+
+
+def qr_svg(url: str, code: str) -> str:
+    return segno.make(url, error="m").svg_inline(
+        scale=4, title=_("Código QR para seguir la solicitud %(code)s", code=code)
+    )
 
 
 ERROR_TEMPLATES = {400: "errors/400.html", 404: "errors/404.html", 429: "errors/429.html"}

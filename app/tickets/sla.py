@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import ClosedDay, Ticket
+from app.models import ClosedDay, Setting, Ticket
 from app.tickets.calendar import BusinessCalendar
 
 # Where the calendar's settings come from; create_app points it at the app config.
@@ -20,9 +20,18 @@ def set_settings_provider(provider: Callable[[], dict]) -> None:
     _settings_provider = provider
 
 
+CALENDAR_SETTINGS = ("WORKDAY_START", "WORKDAY_END")
+
+
 def business_calendar(session: Session) -> BusinessCalendar:
+    """The calendar in force: environment defaults, an admin's working hours, closed days."""
     closed = session.scalars(select(ClosedDay.day)).all()
-    return BusinessCalendar.from_settings(_settings_provider(), closed)
+    settings = dict(_settings_provider())
+    stored = session.execute(
+        select(Setting.key, Setting.value).where(Setting.key.in_(CALENDAR_SETTINGS))
+    ).all()
+    settings.update(dict(stored))
+    return BusinessCalendar.from_settings(settings, closed)
 
 
 def calendar_minutes(start: datetime, end: datetime) -> int:
@@ -42,6 +51,15 @@ def set_due_instants(ticket: Ticket, calendar: BusinessCalendar) -> None:
     ticket.resolution_due_at = calendar.add_minutes(
         ticket.created_at, category.resolution_minutes + ticket.paused_business_minutes
     )
+    refresh_next_due(ticket)
+
+
+def refresh_next_due(ticket: Ticket) -> None:
+    ticket.next_due_at = (
+        ticket.first_response_due_at
+        if ticket.first_responded_at is None
+        else ticket.resolution_due_at
+    )
 
 
 def stamp_first_response(ticket: Ticket, now: datetime, calendar: BusinessCalendar) -> None:
@@ -50,6 +68,7 @@ def stamp_first_response(ticket: Ticket, now: datetime, calendar: BusinessCalend
     ticket.first_responded_at = now
     ticket.first_response_business_minutes = calendar.minutes_between(ticket.created_at, now)
     ticket.first_response_calendar_minutes = calendar_minutes(ticket.created_at, now)
+    refresh_next_due(ticket)
 
 
 def pause(ticket: Ticket, now: datetime) -> None:

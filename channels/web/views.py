@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from app.catalog import category_choices
 from app.extensions import db, limiter
-from app.models import Department
 from app.public.presenters import present
 from app.tickets import (
     RESIDENT,
@@ -38,30 +36,11 @@ def intake_limit() -> str:
     return current_app.config.get("WEB_INTAKE_RATE_LIMIT", "10 per minute;60 per hour")
 
 
-def category_choices() -> dict[str, list[tuple[int, str]]]:
-    departments = db.session.scalars(
-        select(Department)
-        .where(Department.active.is_(True))
-        .options(selectinload(Department.categories))
-        .order_by(Department.name)
-    ).all()
-    choices = {}
-    for department in departments:
-        options = [
-            (c.id, c.name)
-            for c in sorted(department.categories, key=lambda c: c.name)
-            if c.active and not c.is_triage
-        ]
-        if options:
-            choices[department.name] = options
-    return choices
-
-
 @bp.route("/solicitudes/nueva", methods=["GET", "POST"])
 @limiter.limit(intake_limit, methods=["POST"])
 def new_request():
     form = NewRequestForm()
-    form.category.choices = category_choices()
+    form.category.choices = category_choices(db.session)
     if request.method == "POST" and form.website.data:
         abort(400)  # the honeypot was filled in: a bot, not a person
     if form.validate_on_submit():

@@ -1,0 +1,7 @@
+"""Staff workspace: login, counter intake, queue, ticket page, administration."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from app.staff import admin, auth, counter, queue, ticket  # noqa: E402, F401

@@ -1,0 +1,271 @@
+"""Administration: users, departments, categories (targets, keywords, templates), the SLA
+calendar (working hours, closed days) and API keys. Admins only (``configure``)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, time
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    ApiKey,
+    Category,
+    ClosedDay,
+    Department,
+    ResponseTemplate,
+    Setting,
+    StaffUser,
+    utcnow,
+)
+from app.staff import bp
+from app.staff.forms import (
+    ApiKeyForm,
+    CalendarForm,
+    CategoryForm,
+    ClosedDayForm,
+    DepartmentForm,
+    TemplateForm,
+    UserForm,
+)
+from app.tickets import Actor, may
+from app.tickets.sla import business_calendar
+
+
+@bp.before_request
+def admins_only():
+    if not current_user.is_authenticated:
+        return  # the login check answers first
+    if (
+        request.endpoint
+        and request.endpoint.startswith("staff.admin")
+        and not may(Actor.staff(current_user), "configure")
+    ):
+        abort(403)
+
+
+def _departments() -> list[tuple[int | str, str]]:
+    rows = db.session.scalars(select(Department).order_by(Department.name)).all()
+    return [("", _("Ninguna"))] + [(d.id, d.name) for d in rows]
+
+
+@bp.get("/admin")
+def admin_home():
+    return render_template(
+        "staff/admin/home.html",
+        users=db.session.scalars(select(StaffUser).order_by(StaffUser.name)).all(),
+        departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
+        categories=db.session.scalars(select(Category).order_by(Category.name)).all(),
+        keys=db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all(),
+    )
+
+
+@bp.route("/admin/usuarios/nuevo", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/admin/usuarios/<int:user_id>", methods=["GET", "POST"])
+def admin_user(user_id: int | None):
+    user = db.session.get(StaffUser, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = UserForm(obj=user)
+    if request.method == "GET" and user is not None:
+        form.department.data = user.department_id
+    form.department.choices = _departments()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        clash = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
+        if clash is not None and clash is not user:
+            form.email.errors.append(_("Ya existe un usuario con ese correo."))
+        elif user is None and not form.password.data:
+            form.password.errors.append(_("Escriba una contraseña inicial."))
+        else:
+            user = user or StaffUser(email=email, password_hash="")
+            if user.id is None:
+                db.session.add(user)
+            user.email, user.name, user.role = email, form.name.data, form.role.data
+            user.department_id = form.department.data if form.role.data != "admin" else None
+            user.active = form.active.data
+            if form.password.data:
+                user.set_password(form.password.data)
+            db.session.commit()
+            flash(_("Usuario guardado."))
+            return redirect(url_for("staff.admin_home"), code=303)
+    return render_template("staff/admin/form.html", form=form, title=_("Usuario"))
+
+
+@bp.route("/admin/unidades/nueva", methods=["GET", "POST"], defaults={"department_id": None})
+@bp.route("/admin/unidades/<int:department_id>", methods=["GET", "POST"])
+def admin_department(department_id: int | None):
+    department = db.session.get(Department, department_id) if department_id else None
+    if department_id and department is None:
+        abort(404)
+    form = DepartmentForm(obj=department)
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Department).where(Department.code == form.code.data))
+        if clash is not None and clash is not department:
+            form.code.errors.append(_("Ya existe una unidad con ese código."))
+        else:
+            department = department or Department()
+            form.populate_obj(department)
+            department.description = department.description or ""
+            db.session.add(department)
+            db.session.commit()
+            flash(_("Unidad guardada."))
+            return redirect(url_for("staff.admin_home"), code=303)
+    return render_template("staff/admin/form.html", form=form, title=_("Unidad"))
+
+
+@bp.route("/admin/categorias/nueva", methods=["GET", "POST"], defaults={"category_id": None})
+@bp.route("/admin/categorias/<int:category_id>", methods=["GET", "POST"])
+def admin_category(category_id: int | None):
+    category = db.session.get(Category, category_id) if category_id else None
+    if category_id and category is None:
+        abort(404)
+    per_day = business_calendar(db.session).minutes_per_day
+    form = CategoryForm(obj=category)
+    form.department.choices = _departments()[1:]
+    if request.method == "GET" and category is not None:
+        form.department.data = category.department_id
+        form.first_response_hours.data = round(category.first_response_minutes / 60)
+        form.resolution_days.data = round(category.resolution_minutes / per_day)
+    template_form = TemplateForm(prefix="template")
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Category).where(Category.code == form.code.data))
+        if clash is not None and clash is not category:
+            form.code.errors.append(_("Ya existe una categoría con ese código."))
+        elif form.first_response_hours.data < 1 or form.resolution_days.data < 1:
+            form.resolution_days.errors.append(_("Los plazos deben ser de al menos 1."))
+        else:
+            category = category or Category()
+            category.code, category.name = form.code.data, form.name.data
+            category.department_id = form.department.data
+            category.description = form.description.data or ""
+            category.keywords = form.keywords.data or ""
+            category.first_response_minutes = form.first_response_hours.data * 60
+            category.resolution_minutes = form.resolution_days.data * per_day
+            category.active = form.active.data
+            db.session.add(category)
+            db.session.commit()
+            flash(_("Categoría guardada. Los nuevos plazos rigen para las solicitudes nuevas."))
+            return redirect(url_for("staff.admin_category", category_id=category.id), code=303)
+    templates = (
+        db.session.scalars(
+            select(ResponseTemplate).where(ResponseTemplate.category_id == category.id)
+        ).all()
+        if category
+        else []
+    )
+    return render_template(
+        "staff/admin/category.html",
+        form=form,
+        category=category,
+        templates=templates,
+        template_form=template_form,
+    )
+
+
+@bp.post("/admin/categorias/<int:category_id>/plantillas")
+def admin_template(category_id: int):
+    category = db.session.get(Category, category_id) or abort(404)
+    form = TemplateForm(prefix="template")
+    if form.validate_on_submit():
+        db.session.add(
+            ResponseTemplate(
+                category=category, kind=form.kind.data, title=form.title.data, body=form.body.data
+            )
+        )
+        db.session.commit()
+        flash(_("Respuesta tipo agregada."))
+    else:
+        flash(_("Complete el título y el texto de la respuesta tipo."))
+    return redirect(url_for("staff.admin_category", category_id=category_id), code=303)
+
+
+@bp.post("/admin/plantillas/<int:template_id>/desactivar")
+def admin_template_disable(template_id: int):
+    template = db.session.get(ResponseTemplate, template_id) or abort(404)
+    template.active = False
+    db.session.commit()
+    return redirect(url_for("staff.admin_category", category_id=template.category_id), code=303)
+
+
+def _hhmm(text: str) -> str | None:
+    try:
+        return time.fromisoformat(text.strip()).strftime("%H:%M")
+    except ValueError:
+        return None
+
+
+@bp.route("/admin/calendario", methods=["GET", "POST"])
+def admin_calendar():
+    calendar = business_calendar(db.session)
+    form = CalendarForm(prefix="hours")
+    day_form = ClosedDayForm(prefix="day")
+    if request.method == "GET":
+        form.workday_start.data = calendar.workday_start.strftime("%H:%M")
+        form.workday_end.data = calendar.workday_end.strftime("%H:%M")
+    if "hours-workday_start" in request.form and form.validate_on_submit():
+        start, end = _hhmm(form.workday_start.data), _hhmm(form.workday_end.data)
+        if not start or not end or end <= start:
+            form.workday_end.errors.append(
+                _("Escriba horas válidas (HH:MM) y un fin posterior al inicio.")
+            )
+        else:
+            for key, value in (("WORKDAY_START", start), ("WORKDAY_END", end)):
+                setting = db.session.get(Setting, key) or Setting(key=key)
+                setting.value = value
+                db.session.add(setting)
+            db.session.commit()
+            flash(_("Horario guardado."))
+            return redirect(url_for("staff.admin_calendar"), code=303)
+    if "day-day" in request.form and day_form.validate_on_submit():
+        try:
+            day = date.fromisoformat(day_form.day.data.strip())
+        except ValueError:
+            day_form.day.errors.append(_("Escriba la fecha como AAAA-MM-DD."))
+        else:
+            closed = db.session.get(ClosedDay, day) or ClosedDay(day=day)
+            closed.reason = day_form.reason.data or ""
+            db.session.add(closed)
+            db.session.commit()
+            flash(_("Día sin atención agregado."))
+            return redirect(url_for("staff.admin_calendar"), code=303)
+    days = db.session.scalars(select(ClosedDay).order_by(ClosedDay.day)).all()
+    return render_template("staff/admin/calendar.html", form=form, day_form=day_form, days=days)
+
+
+@bp.post("/admin/calendario/<day>/quitar")
+def admin_closed_day_remove(day: str):
+    closed = db.session.get(ClosedDay, date.fromisoformat(day)) or abort(404)
+    db.session.delete(closed)
+    db.session.commit()
+    return redirect(url_for("staff.admin_calendar"), code=303)
+
+
+@bp.route("/admin/claves", methods=["GET", "POST"])
+def admin_api_keys():
+    form = ApiKeyForm()
+    new_key = None
+    if form.validate_on_submit():
+        if db.session.scalar(select(ApiKey).where(ApiKey.name == form.name.data)):
+            form.name.errors.append(_("Ya existe una clave con ese nombre."))
+        else:
+            new_key = "cnd_" + secrets.token_urlsafe(32)
+            db.session.add(
+                ApiKey(name=form.name.data, prefix=new_key[:10], key_hash=ApiKey.hash_key(new_key))
+            )
+            db.session.commit()
+    keys = db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all()
+    return render_template("staff/admin/keys.html", form=form, keys=keys, new_key=new_key)
+
+
+@bp.post("/admin/claves/<int:key_id>/revocar")
+def admin_api_key_revoke(key_id: int):
+    key = db.session.get(ApiKey, key_id) or abort(404)
+    key.revoked_at = key.revoked_at or utcnow()
+    db.session.commit()
+    flash(_("Clave revocada."))
+    return redirect(url_for("staff.admin_api_keys"), code=303)

@@ -1,0 +1,201 @@
+"""Staff forms (WTForms; CSRF on every one). Labels are Spanish source text."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from app.tickets.service import MAX_DESCRIPTION
+
+MIN_PASSWORD = 10
+
+
+def optional_int(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        _l("Correo institucional"), validators=[DataRequired(_l("Escriba su correo."))]
+    )
+    password = PasswordField(
+        _l("Contraseña"), validators=[DataRequired(_l("Escriba su contraseña."))]
+    )
+    next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Contraseña actual"), validators=[DataRequired(_l("Escriba su contraseña actual."))]
+    )
+    new = PasswordField(
+        _l("Contraseña nueva"),
+        description=_l("Al menos 10 caracteres. Una frase fácil de recordar sirve."),
+        validators=[
+            DataRequired(_l("Escriba la contraseña nueva.")),
+            Length(min=MIN_PASSWORD, message=_l("Debe tener al menos %(min)d caracteres.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repita la contraseña nueva"),
+        validators=[EqualTo("new", _l("Las contraseñas no coinciden."))],
+    )
+
+
+class CounterForm(FlaskForm):
+    rut = StringField(
+        _l("RUT"), description=_l("Ejemplo: 12.345.678-5"), validators=[Optional(), Length(max=14)]
+    )
+    name = StringField(_l("Nombre"), validators=[Optional(), Length(max=200)])
+    mobile = StringField(_l("Celular"), validators=[Optional(), Length(max=30)])
+    email = StringField(_l("Correo"), validators=[Optional(), Length(max=254)])
+    consent = BooleanField(_l("Acepta recibir avisos por SMS o correo"))
+    source = RadioField(
+        _l("Atención"),
+        choices=[("counter", _l("Presencial (mesón)")), ("phone", _l("Llamada telefónica"))],
+        default="counter",
+    )
+    category = SelectField(
+        _l("Categoría"),
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(_l("Elija la categoría."))],
+    )
+    description = TextAreaField(
+        _l("Descripción"),
+        validators=[
+            DataRequired(_l("Escriba qué necesita la persona.")),
+            Length(max=MAX_DESCRIPTION),
+        ],
+    )
+    address = StringField(_l("Dirección o lugar"), validators=[Optional(), Length(max=300)])
+
+    def validate_category(self, field):
+        valid = {value for group in field.choices.values() for value, _ in group}
+        if field.data not in valid:
+            raise ValidationError(_l("Elija la categoría."))
+
+    def validate_consent(self, field):
+        if field.data and not (self.email.data or self.mobile.data):
+            raise ValidationError(_l("Para enviar avisos se necesita un correo o un celular."))
+
+
+class ActionForm(FlaskForm):
+    """One form for every action on a ticket; each action uses the fields it needs."""
+
+    action = HiddenField(validators=[DataRequired()])
+    version = IntegerField(validators=[DataRequired()])
+    body = TextAreaField(_l("Texto"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
+    assignee = SelectField(_l("Asignar a"), coerce=optional_int, validate_choice=False)
+    category = SelectField(_l("Nueva categoría"), coerce=optional_int, validate_choice=False)
+    original = StringField(
+        _l("Número de la solicitud original"), validators=[Optional(), Length(max=20)]
+    )
+
+
+class UserForm(FlaskForm):
+    email = StringField(
+        _l("Correo"), validators=[DataRequired(), Email(_l("Correo no válido.")), Length(max=254)]
+    )
+    name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(
+        _l("Rol"),
+        choices=[
+            ("counter", _l("Mesón")),
+            ("agent", _l("Agente")),
+            ("head", _l("Jefatura")),
+            ("admin", _l("Administración")),
+        ],
+    )
+    department = SelectField(_l("Unidad"), coerce=optional_int, validate_choice=False)
+    active = BooleanField(_l("Activo"), default=True)
+    password = PasswordField(
+        _l("Contraseña (dejar en blanco para no cambiarla)"),
+        validators=[
+            Optional(),
+            Length(min=MIN_PASSWORD, message=_l("Debe tener al menos %(min)d caracteres.")),
+        ],
+    )
+
+    def validate_department(self, field):
+        if self.role.data == "admin" and field.data:
+            raise ValidationError(_l("Un administrador no pertenece a una unidad."))
+        if self.role.data != "admin" and not field.data:
+            raise ValidationError(_l("Elija la unidad del funcionario."))
+
+
+class DepartmentForm(FlaskForm):
+    code = StringField(_l("Código"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=2000)])
+    highlighted = BooleanField(_l("Destacar en la página de transparencia"))
+    active = BooleanField(_l("Activa"), default=True)
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("Código"), validators=[DataRequired(), Length(max=48)])
+    name = StringField(_l("Nombre para la comunidad"), validators=[DataRequired(), Length(max=200)])
+    department = SelectField(
+        _l("Unidad"), coerce=optional_int, validate_choice=False, validators=[DataRequired()]
+    )
+    description = TextAreaField(
+        _l("Descripción en palabras simples"), validators=[Optional(), Length(max=2000)]
+    )
+    keywords = StringField(
+        _l("Palabras clave (separadas por comas)"), validators=[Optional(), Length(max=2000)]
+    )
+    first_response_hours = IntegerField(
+        _l("Plazo de primera respuesta (horas hábiles)"), validators=[DataRequired()]
+    )
+    resolution_days = IntegerField(
+        _l("Plazo de resolución (días hábiles)"), validators=[DataRequired()]
+    )
+    active = BooleanField(_l("Activa"), default=True)
+
+
+class TemplateForm(FlaskForm):
+    kind = SelectField(
+        _l("Uso"),
+        choices=[
+            ("reply", _l("Respuesta pública")),
+            ("ask", _l("Pedir información")),
+            ("resolve", _l("Resolver")),
+            ("reject", _l("No corresponde")),
+        ],
+    )
+    title = StringField(_l("Título"), validators=[DataRequired(), Length(max=120)])
+    body = TextAreaField(_l("Texto"), validators=[DataRequired(), Length(max=MAX_DESCRIPTION)])
+
+
+class CalendarForm(FlaskForm):
+    workday_start = StringField(
+        _l("Inicio de la jornada (HH:MM)"), validators=[DataRequired(), Length(max=5)]
+    )
+    workday_end = StringField(
+        _l("Fin de la jornada (HH:MM)"), validators=[DataRequired(), Length(max=5)]
+    )
+
+
+class ClosedDayForm(FlaskForm):
+    day = StringField(_l("Fecha (AAAA-MM-DD)"), validators=[DataRequired(), Length(max=10)])
+    reason = StringField(_l("Motivo"), validators=[Optional(), Length(max=200)])
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField(_l("Nombre de la aplicación"), validators=[DataRequired(), Length(max=100)])

@@ -1,0 +1,139 @@
+"""The queue: a department's tickets (admins: all), nearest due first, filtered and paged by
+keyset (``next_due_at``, ``id``) so page N costs the same as page 1 at a million tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from app.catalog import grouped_categories
+from app.extensions import db
+from app.models import CHANNELS, StaffUser, Ticket, utcnow
+from app.public.presenters import status_label
+from app.staff import bp
+from app.tickets.codes import CodeError, display, parse
+from app.tickets.lifecycle import OPEN_STATUSES, STATUSES
+
+PAGE_SIZE = 50
+AT_RISK_WINDOW = timedelta(hours=24)
+
+
+def _scope(statement: Select) -> Select:
+    """Department staff see their department's queue; counter staff and admins see all."""
+    if current_user.role in ("agent", "head") and current_user.department_id:
+        return statement.where(Ticket.department_id == current_user.department_id)
+    return statement
+
+
+def _date(value: str | None) -> datetime | None:
+    """A date typed by staff means midnight in Santiago."""
+    try:
+        day = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return day.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"])) if day else None
+
+
+def _apply_filters(statement: Select, args, now: datetime) -> Select:  # noqa: C901 - one per filter
+    status = args.get("estado")
+    if status == "abiertas" or not status:
+        statement = statement.where(Ticket.status.in_(OPEN_STATUSES))
+    elif status in STATUSES:
+        statement = statement.where(Ticket.status == status)
+    if category := args.get("categoria", type=int):
+        statement = statement.where(Ticket.category_id == category)
+    if (channel := args.get("canal")) in CHANNELS:
+        statement = statement.where(Ticket.channel == channel)
+    assigned = args.get("asignadas")
+    if assigned == "mias":
+        statement = statement.where(Ticket.assignee_id == current_user.id)
+    elif assigned == "nadie":
+        statement = statement.where(Ticket.assignee_id.is_(None))
+    elif assigned and assigned.isdigit():
+        statement = statement.where(Ticket.assignee_id == int(assigned))
+    sla = args.get("plazo")
+    if sla == "vencidas":
+        statement = statement.where(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None))
+    elif sla == "en_riesgo":
+        statement = statement.where(
+            Ticket.next_due_at >= now,
+            Ticket.next_due_at < now + AT_RISK_WINDOW,
+            Ticket.sla_paused_at.is_(None),
+        )
+    if created_from := _date(args.get("desde")):
+        statement = statement.where(Ticket.created_at >= created_from)
+    if created_to := _date(args.get("hasta")):
+        statement = statement.where(Ticket.created_at < created_to + timedelta(days=1))
+    if text := args.get("q", "").strip():
+        try:
+            statement = statement.where(Ticket.code == parse(text))
+        except CodeError:
+            statement = statement.where(Ticket.description.ilike(f"%{text[:100]}%"))
+    return statement
+
+
+def _after(statement: Select, cursor: str | None) -> Select:
+    if not cursor:
+        return statement
+    try:
+        due_text, id_text = cursor.rsplit("_", 1)
+        due, last_id = datetime.fromisoformat(due_text), int(id_text)
+    except ValueError:
+        return statement
+    return statement.where(tuple_(Ticket.next_due_at, Ticket.id) > tuple_(due, last_id))
+
+
+@bp.get("/tickets")
+def queue():
+    now = utcnow()
+    base = _apply_filters(_scope(select(Ticket)), request.args, now)
+    rows = db.session.scalars(
+        _after(base, request.args.get("despues"))
+        .options(selectinload(Ticket.category), selectinload(Ticket.assignee))
+        .order_by(Ticket.next_due_at, Ticket.id)
+        .limit(PAGE_SIZE + 1)
+    ).all()
+    tickets, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    next_url = None
+    if has_next:
+        last = tickets[-1]
+        args = {**request.args.to_dict(), "despues": f"{last.next_due_at.isoformat()}_{last.id}"}
+        next_url = url_for("staff.queue", **args)
+    first_url = None
+    if request.args.get("despues"):
+        first_args = {k: v for k, v in request.args.items() if k != "despues"}
+        first_url = url_for("staff.queue", **first_args)
+    counts = dict(
+        db.session.execute(
+            _scope(select(Ticket.status, func.count(Ticket.id))).group_by(Ticket.status)
+        ).all()
+    )
+    staff = db.session.scalars(
+        _staff_scope(select(StaffUser).where(StaffUser.active.is_(True))).order_by(StaffUser.name)
+    ).all()
+    return render_template(
+        "staff/queue.html",
+        tickets=tickets,
+        next_url=next_url,
+        counts=counts,
+        now=now,
+        statuses=STATUSES,
+        status_label=status_label,
+        channels=CHANNELS,
+        categories=grouped_categories(db.session, include_triage=True),
+        staff=staff,
+        args=request.args,
+        display=display,
+        first_url=first_url,
+    )
+
+
+def _staff_scope(statement: Select) -> Select:
+    if current_user.role in ("agent", "head") and current_user.department_id:
+        return statement.where(StaffUser.department_id == current_user.department_id)
+    return statement.where(or_(StaffUser.role.in_(["agent", "head"]), StaffUser.role == "admin"))
