@@ -294,3 +294,11 @@ def test_post_is_exempt_from_csrf_only_for_open311(app, api_key, luminaria):
         assert post(app.test_client()).status_code == 200
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_error_descriptions_are_spanish_and_name_the_parameter(client, api_key, luminaria):
+    assert error_of(post(client, lat="-95"), 400) == "lat: debe estar entre -90 y 90."
+    assert error_of(post(client, service_code=None), 400) == "service_code: falta este dato."
+    assert error_of(post(client, long="oeste"), 400) == "long: debe ser un número."
+    too_long = error_of(post(client, description="x" * 4001), 400)
+    assert too_long == "description: admite como máximo 4000 caracteres."

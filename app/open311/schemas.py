@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.models import Ticket, TicketEvent
@@ -22,6 +23,21 @@ from app.tickets.lifecycle import LABELS, open311_status
 from app.tickets.service import MAX_DESCRIPTION
 
 MAX_PAGE_SIZE = 1000
+
+# Spanish messages for the clients' developers (marshmallow's own are English).
+TOO_LONG = _l("admite como máximo {max} caracteres.")
+OUT_OF_RANGE = _l("debe estar entre {min} y {max}.")
+
+
+def es(invalid: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Field arguments with Spanish error messages (``invalid``: what the value must be)."""
+    messages = {"required": _l("falta este dato."), "null": _l("falta este dato.")}
+    messages["invalid"] = invalid or _l("el valor no es válido.")
+    return {"error_messages": messages, **kwargs}
+
+
+NUMBER = _l("debe ser un número.")
+INTEGER = _l("debe ser un número entero.")
 
 
 class W3CDateTime(fields.Field):
@@ -61,11 +77,17 @@ class RequestsQuerySchema(Schema):
     start_date = W3CDateTime(load_default=None)
     end_date = W3CDateTime(load_default=None)
     status = fields.String(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(
-        load_default=MAX_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
+    page = fields.Integer(
+        **es(INTEGER, load_default=1, validate=validate.Range(min=1, error=_l("desde {min}.")))
     )
-    extensions = fields.Boolean(load_default=False)
+    page_size = fields.Integer(
+        **es(
+            INTEGER,
+            load_default=MAX_PAGE_SIZE,
+            validate=validate.Range(1, MAX_PAGE_SIZE, error=OUT_OF_RANGE),
+        )
+    )
+    extensions = fields.Boolean(**es(_l("debe ser true o false."), load_default=False))
 
     @validates_schema
     def _known_statuses(self, data: dict[str, Any], **kwargs) -> None:  # noqa: ARG002
@@ -79,20 +101,45 @@ class PostRequestSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    service_code = fields.String(required=True)
-    lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
-    long = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
-    address_string = fields.String(load_default=None, validate=validate.Length(max=300))
-    address_id = fields.String(load_default=None, validate=validate.Length(max=100))
-    email = fields.String(load_default=None, validate=validate.Length(max=254))
-    device_id = fields.String(load_default=None, validate=validate.Length(max=128))
-    account_id = fields.String(load_default=None, validate=validate.Length(max=128))
-    first_name = fields.String(load_default=None, validate=validate.Length(max=100))
-    last_name = fields.String(load_default=None, validate=validate.Length(max=100))
-    phone = fields.String(load_default=None, validate=validate.Length(max=40))
-    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION))
+    service_code = fields.String(**es(required=True))
+    lat = fields.Float(
+        **es(NUMBER, load_default=None, validate=validate.Range(-90, 90, error=OUT_OF_RANGE))
+    )
+    long = fields.Float(
+        **es(NUMBER, load_default=None, validate=validate.Range(-180, 180, error=OUT_OF_RANGE))
+    )
+    address_string = fields.String(
+        **es(load_default=None, validate=validate.Length(max=300, error=TOO_LONG))
+    )
+    address_id = fields.String(
+        **es(load_default=None, validate=validate.Length(max=100, error=TOO_LONG))
+    )
+    email = fields.String(
+        **es(load_default=None, validate=validate.Length(max=254, error=TOO_LONG))
+    )
+    device_id = fields.String(
+        **es(load_default=None, validate=validate.Length(max=128, error=TOO_LONG))
+    )
+    account_id = fields.String(
+        **es(load_default=None, validate=validate.Length(max=128, error=TOO_LONG))
+    )
+    first_name = fields.String(
+        **es(load_default=None, validate=validate.Length(max=100, error=TOO_LONG))
+    )
+    last_name = fields.String(
+        **es(load_default=None, validate=validate.Length(max=100, error=TOO_LONG))
+    )
+    phone = fields.String(**es(load_default=None, validate=validate.Length(max=40, error=TOO_LONG)))
+    description = fields.String(
+        **es(load_default="", validate=validate.Length(max=MAX_DESCRIPTION, error=TOO_LONG))
+    )
     media_url = fields.Url(
-        load_default=None, schemes={"http", "https"}, validate=validate.Length(max=500)
+        **es(
+            "debe ser una URL http o https.",  # Url needs a plain str
+            load_default=None,
+            schemes={"http", "https"},
+            validate=validate.Length(max=500, error=TOO_LONG),
+        )
     )
 
     @validates_schema

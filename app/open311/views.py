@@ -64,7 +64,11 @@ def _load(schema: Schema, data: MultiDict) -> dict[str, Any]:
 
 
 def _describe(messages: dict[str, Any]) -> list[str]:
-    return [f"{name}: {' '.join(map(str, texts))}" for name, texts in messages.items()]
+    # A lazy (translatable) message is kept as one object by marshmallow, not in a list.
+    return [
+        f"{name}: {' '.join(map(str, texts if isinstance(texts, list) else [texts]))}"
+        for name, texts in messages.items()
+    ]
 
 
 def _service_notice(category: Category, minutes_per_day: int) -> str:
