@@ -242,3 +242,11 @@ def test_the_list_costs_a_fixed_number_of_queries(app, client, session, make_cat
     assert len(statements) <= 3, (
         statements
     )  # tickets (+category, department), timelines, closed days
+
+
+def test_at_most_a_thousand_ids_at_once(client, world):
+    many = ",".join([world["first"]] * 1001)
+    assert get(client, service_request_id=many).status_code == 400
+    assert ids(get(client, service_request_id=",".join([world["first"]] * 1000))) == [
+        world["first"]
+    ]

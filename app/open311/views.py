@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from app.open311.errors import Open311Error
 from app.open311.formats import render, render_errors
 from app.open311.queries import RequestFilters, date_window, find_requests, public_timelines
 from app.open311.schemas import (
+    MAX_PAGE_SIZE,
     PostRequestSchema,
     PublicRequest,
     PublicRequestSchema,
@@ -36,7 +37,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-24T00:00:00-03:00"  # bump when services or this API change
 DEFAULT_JURISDICTION = "penalolen.cl"
 # Domain field names -> the Open311 parameter the client sent.
-PARAMETERS = {"mobile": "phone", "category": "service_code", "lat": "lat"}
+PARAMETERS = {"mobile": "phone", "category": "service_code"}
 
 
 @bp.errorhandler(Open311Error)
@@ -98,8 +99,7 @@ def discovery(fmt: str):
         "endpoints": [
             {
                 "specification": SPECIFICATION,
-                "url": current_app.config["PUBLIC_BASE_URL"]
-                + url_for("open311.discovery", fmt=fmt).rsplit("/", 1)[0],
+                "url": current_app.config["PUBLIC_BASE_URL"] + bp.url_prefix,
                 "changeset": CHANGESET,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
@@ -194,8 +194,13 @@ def _render_requests(fmt: str, tickets: list[Ticket], *, extensions: bool):
 
 
 def _canonical_codes(text: str | None) -> list[str]:
+    parts = comma_list(text)
+    if len(parts) > MAX_PAGE_SIZE:
+        raise Open311Error(
+            400, _("service_request_id admite hasta %(n)s números.", n=MAX_PAGE_SIZE)
+        )
     try:
-        return [parse(part) for part in comma_list(text)]
+        return [parse(part) for part in parts]
     except (MalformedCode, MistypedCode) as exc:
         raise Open311Error(400, _("service_request_id no válido: %(v)s", v=exc.args[0])) from None
 
