@@ -250,3 +250,34 @@ def test_at_most_a_thousand_ids_at_once(client, world):
     assert ids(get(client, service_request_id=",".join([world["first"]] * 1000))) == [
         world["first"]
     ]
+
+
+def test_xml_requests_use_the_spec_element_names(client, world):
+    response = client.get(f"{BASE}/requests.xml?{urlencode(WINDOW)}&extensions=true")
+    assert response.content_type == "text/xml; charset=utf-8"
+    root = ET.fromstring(response.data)  # noqa: S314
+    assert root.tag == "service_requests"
+    request = root.find("request")
+    assert [child.tag for child in request] == [
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "lat",
+        "long",
+        "media_url",
+        "notes",
+    ]
+    assert request.find("notes/note/datetime") is not None
+    bad = ET.fromstring(client.get(f"{BASE}/requests.xml?start_date=ayer").data)  # noqa: S314
+    assert bad.tag == "errors"
+    assert bad.findtext("error/code") == "400"
+    assert "start_date" in bad.findtext("error/description")
