@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.models import StaffUser
     from app.models.base import render_item
+    from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
     from app.staff import bp as staff_bp
     from app.tickets import sla
@@ -96,5 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return response
 
     app.register_blueprint(health.bp)
+    csrf.exempt(open311_bp)  # authenticated by api_key, not by a session cookie
+    app.register_blueprint(open311_bp)
     cli.register(app)
     return app

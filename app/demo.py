@@ -387,6 +387,31 @@ def _ensure_departments(session: Session, summary: DemoSummary) -> dict[str, Dep
     return result
 
 
+# Extra questions of some categories (Open311 service attributes; see app/open311/attributes.py).
+QUESTIONS = {
+    "luminaria": [
+        {
+            "code": "poste",
+            "datatype": "string",
+            "required": False,
+            "description": "Número del poste (está pintado en el poste)",
+        },
+        {
+            "code": "falla",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "description": "¿Qué le pasa a la luminaria?",
+            "values": [
+                {"key": "apagada", "name": "No enciende"},
+                {"key": "parpadea", "name": "Parpadea"},
+                {"key": "encendida_dia", "name": "Queda encendida de día"},
+                {"key": "danada", "name": "Está dañada o colgando"},
+            ],
+        },
+    ],
+}
+
+
 def _ensure_categories(
     session: Session, departments: dict[str, Department], summary: DemoSummary
 ) -> dict[str, Category]:
@@ -403,6 +428,7 @@ def _ensure_categories(
                 first_response_minutes=first,
                 resolution_minutes=resolution,
                 is_triage=triage,
+                attributes=QUESTIONS.get(code),
             )
             session.add(category)
             summary.categories += 1

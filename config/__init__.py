@@ -81,6 +81,7 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "MAIL_SENDER": env.get("MAIL_SENDER")
         or "Municipalidad de Peñalolén <no-responder@penalolen.cl>",
         "TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
+        "OPEN311_JURISDICTION": env.get("OPEN311_JURISDICTION") or "penalolen.cl",
         "WORKDAY_START": env.get("WORKDAY_START") or "08:30",
         "WORKDAY_END": env.get("WORKDAY_END") or "17:30",
         "SESSION_COOKIE_SECURE": production,

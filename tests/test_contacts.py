@@ -45,3 +45,12 @@ def test_a_bad_contact_leaves_no_ticket(session, make_ticket):
     with pytest.raises(ValidationFailed):
         make_ticket(mobile="123")
     assert session.scalar(select(func.count(Ticket.id))) == 0
+
+
+def test_a_channel_that_does_not_ask_keeps_the_consent_given_elsewhere(session):
+    given = upsert_contact(session, email="ana@example.cl", consent_notify=True)
+    again = upsert_contact(session, email="ana@example.cl")  # Open311, API without the field
+    assert again.id == given.id and again.consent_notify is True
+    withdrawn = upsert_contact(session, email="ana@example.cl", consent_notify=False)
+    assert withdrawn.consent_notify is False
+    assert upsert_contact(session, email="nuevo@example.cl").consent_notify is False

@@ -38,7 +38,7 @@ class TicketCreateSchema(Schema):
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
     contact = fields.Nested(ContactInSchema)
-    consent_notify = fields.Boolean(load_default=False)
+    consent_notify = fields.Boolean(load_default=None)
     channel = fields.String(
         validate=validate.OneOf(["counter", "phone"]),
         metadata={"description": "Staff sessions only: walk-in or phone call (default counter)"},

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -48,6 +49,9 @@ class Category(Base):
     resolution_minutes: Mapped[int]
     # The category that receives what could not be classified (one per deployment).
     is_triage: Mapped[bool] = mapped_column(default=False)
+    # Extra questions asked with this category (Open311 service attributes): a list of
+    # {code, datatype, required, description, datatype_description, order, values: [{key, name}]}.
+    attributes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -36,6 +36,11 @@ class Ticket(Base):
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     media_urls: Mapped[list[str] | None] = mapped_column(JSON)
+    # Answers to the category's extra questions, by question code.
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the channel told about its client (Open311: API key name, device_id, account_id).
+    # Staff-only, like the contact.
+    channel_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))

@@ -79,7 +79,7 @@ def upsert_contact(
     rut: str | None = None,
     mobile: str | None = None,
     email: str | None = None,
-    consent_notify: bool = False,
+    consent_notify: bool | None = None,
 ) -> Contact | None:
     """Find the person (by RUT, mobile or email) or create them; fill in what was missing.
 
@@ -104,7 +104,11 @@ def upsert_contact(
                     setattr(contact, attribute, value)
         if name:
             contact.name = name
-    # Consent is what the person said this time: they may withdraw it at the counter.
-    contact.consent_notify = consent_notify
+    # Consent is what the person said this time (they may withdraw it at the counter); a
+    # channel that cannot ask (Open311, an API call without the field) leaves it as it was.
+    if consent_notify is not None:
+        contact.consent_notify = consent_notify
+    elif contact.consent_notify is None:
+        contact.consent_notify = False
     session.flush()
     return contact

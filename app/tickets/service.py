@@ -40,9 +40,11 @@ class TicketIntake:
     rut: str | None = None
     mobile: str | None = None
     email: str | None = None
-    consent_notify: bool = False
+    consent_notify: bool | None = None  # None: the channel did not ask; keep what we had
     source_ref: str | None = None
     media_urls: list[str] = field(default_factory=list)
+    attributes: dict[str, Any] | None = None  # answers to the category's extra questions
+    channel_data: dict[str, Any] | None = None  # the channel's own client details (staff-only)
 
 
 def _flush(session: Session) -> None:
@@ -179,6 +181,8 @@ def open_ticket(
             lat=intake.lat,
             lon=intake.lon,
             media_urls=list(intake.media_urls) or None,
+            attributes=intake.attributes or None,
+            channel_data=intake.channel_data or None,
             contact=contact,
             created_at=now,
             updated_at=now,
