@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel's extractor looks for
+    """Mark a message for translation; it is translated where it is shown."""
+    return message
+
+
 class DomainError(Exception):
     """A request the tickets domain refuses. ``message`` is safe to show to the user."""
 
-    message = "La operación no está permitida."
+    message = N_("La operación no está permitida.")
 
     def __init__(self, message: str | None = None, **details: object) -> None:
         self.message = message or self.message
@@ -15,23 +20,23 @@ class DomainError(Exception):
 
 
 class InvalidTransition(DomainError):
-    message = "La solicitud no puede pasar a ese estado desde su estado actual."
+    message = N_("La solicitud no puede pasar a ese estado desde su estado actual.")
 
 
 class PermissionDenied(DomainError):
-    message = "No tiene permiso para realizar esta acción."
+    message = N_("No tiene permiso para realizar esta acción.")
 
 
 class StaleTicket(DomainError):
-    message = (
+    message = N_(
         "Otra persona modificó esta solicitud mientras usted la editaba. "
         "Revise los cambios y vuelva a intentarlo."
     )
 
 
 class ValidationFailed(DomainError):
-    message = "Faltan datos o no son válidos."
+    message = N_("Faltan datos o no son válidos.")
 
 
 class NotFound(DomainError):
-    message = "No encontramos lo que buscaba."
+    message = N_("No encontramos lo que buscaba.")

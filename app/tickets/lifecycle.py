@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.tickets.errors import N_
+
 NEW = "new"
 IN_PROGRESS = "in_progress"
 WAITING_RESIDENT = "waiting_resident"
@@ -24,13 +26,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Source text in es-CL (see README: Spanish is the source language of the catalogs).
 LABELS = {
-    NEW: "Recibida",
-    IN_PROGRESS: "En proceso",
-    WAITING_RESIDENT: "Esperando respuesta del vecino",
-    RESOLVED: "Resuelta",
-    CLOSED: "Cerrada",
-    REJECTED: "No corresponde",
-    DUPLICATE: "Duplicada",
+    NEW: N_("Recibida"),
+    IN_PROGRESS: N_("En proceso"),
+    WAITING_RESIDENT: N_("Esperando respuesta del vecino"),
+    RESOLVED: N_("Resuelta"),
+    CLOSED: N_("Cerrada"),
+    REJECTED: N_("No corresponde"),
+    DUPLICATE: N_("Duplicada"),
 }
 
 OPEN_STATUSES = frozenset({NEW, IN_PROGRESS, WAITING_RESIDENT})
