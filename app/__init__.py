@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.public import bp as public_bp
     from app.staff import bp as staff_bp
     from app.tickets import sla
+    from channels.sms.inbound import bp as sms_bp
     from channels.web import bp as web_bp
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(sms_bp)
     api.init_app(app)
     api.register_blueprint(api_blp)
     csrf.exempt(api_blp)  # API keys; staff sessions are checked in app/api/auth.py

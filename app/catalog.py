@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -40,3 +43,31 @@ def category_choices(session: Session, *, include_triage: bool = False):
         group: [(c.id, c.name) for c in categories]
         for group, categories in grouped_categories(session, include_triage=include_triage).items()
     }
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, for matching what people type."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def suggest_category(session: Session, text: str) -> Category | None:
+    """The active category whose Spanish keywords best match free text (an SMS), else the
+    triage category. Whole-word matches count double."""
+    words = set(re.findall(r"[a-z0-9ñ]+", _fold(text)))
+    folded = " " + " ".join(re.findall(r"[a-z0-9ñ]+", _fold(text))) + " "
+    best, best_score = None, 0
+    triage = None
+    for category in session.scalars(select(Category).where(Category.active.is_(True))):
+        if category.is_triage:
+            triage = category
+            continue
+        score = 0
+        for keyword in (_fold(k) for k in category.keyword_list):
+            if keyword in words or f" {keyword} " in folded:
+                score += 2
+            elif len(keyword) >= 4 and keyword in folded:
+                score += 1
+        if score > best_score:
+            best, best_score = category, score
+    return best or triage

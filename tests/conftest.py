@@ -81,6 +81,7 @@ def app(database_url, redis_url):
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "test-secret",
             "PUBLIC_BASE_URL": "http://testserver",
+            "TWILIO_AUTH_TOKEN": "test-auth-token",
         }
     )
     with app.app_context():

@@ -5,6 +5,7 @@ from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, StaffUser
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
+from app.models.sms import InboundSms
 from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "ClosedDay",
     "Contact",
     "Department",
+    "InboundSms",
     "Notification",
     "ResponseTemplate",
     "Setting",

@@ -137,6 +137,12 @@ def track_ticket(code: str):
     return render_tracking(ticket)
 
 
+@bp.get("/s/<code>")
+def short_link(code: str):
+    """The short tracking link used in SMS (every character counts there)."""
+    return redirect(url_for("public.track_ticket", code=code), code=301)
+
+
 @bp.get("/seguimiento/<code>/comprobante")
 @limiter.limit(tracking_limit)
 def receipt(code: str):

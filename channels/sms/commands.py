@@ -1,0 +1,83 @@
+"""What a text message asks for: Spanish keywords (case- and accent-insensitive) with English
+synonyms. Parsing only; acting on it is the webhook's job."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+STATUS_WORDS = {"estado", "status", "seguimiento"}
+OPT_OUT_WORDS = {
+    "baja",
+    "stop",
+    "stopall",
+    "alto",
+    "cancelar",
+    "parar",
+    "unsubscribe",
+    "end",
+    "quit",
+    "cancel",
+    "detener",
+}
+OPT_IN_WORDS = {"alta", "start", "inicio", "unstop", "iniciar", "reanudar"}
+HELP_WORDS = {"ayuda", "help", "info", "informacion"}
+GREETINGS = {
+    "hola",
+    "buenas",
+    "buenos",
+    "dias",
+    "tardes",
+    "noches",
+    "ola",
+    "hello",
+    "hi",
+    "alo",
+    "si",
+    "no",
+    "ok",
+    "gracias",
+    "consulta",
+    "ayuda",
+}
+MIN_WORDS = 3
+MIN_LETTERS = 12
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: str  # status, my_tickets, opt_out, opt_in, help, rating, text, too_short
+    argument: str = ""
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def parse(body: str, opt_out_type: str | None = None) -> Command:
+    """Classify a message. Twilio's ``OptOutType`` (STOP, START, HELP) wins when present."""
+    if opt_out_type:
+        kind = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}.get(opt_out_type.upper())
+        if kind:
+            return Command(kind)
+    folded = fold(body)
+    words = re.findall(r"[a-z0-9ñ]+", folded)
+    if not words:
+        return Command("too_short")
+    first, rest = words[0], " ".join(body.split()[1:]).strip()
+    if first in STATUS_WORDS and len(words) <= 5:
+        return Command("status", rest) if rest else Command("my_tickets")
+    if len(words) == 1 and first in OPT_OUT_WORDS:
+        return Command("opt_out")
+    if len(words) == 1 and first in OPT_IN_WORDS:
+        return Command("opt_in")
+    if len(words) == 1 and first in HELP_WORDS:
+        return Command("help")
+    if re.fullmatch(r"[1-5]", folded.strip(" .!")):
+        return Command("rating", folded.strip(" .!"))
+    letters = sum(ch.isalpha() for ch in folded)
+    if len(words) < MIN_WORDS or letters < MIN_LETTERS or set(words) <= GREETINGS:
+        return Command("too_short", body.strip())
+    return Command("text", body.strip())

@@ -1,0 +1,126 @@
+"""What the municipality answers to each kind of text message (through the tickets domain)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.catalog import suggest_category
+from app.models import Contact, SmsSuppression, Ticket, utcnow
+from app.public.presenters import status_label
+from app.tickets import (
+    RESIDENT,
+    InvalidTransition,
+    NotFound,
+    TicketIntake,
+    ValidationFailed,
+    get_by_code,
+    open_ticket,
+    resident_reply,
+)
+from app.tickets.codes import MalformedCode, MistypedCode
+from app.tickets.contacts import normalize_mobile
+from app.tickets.lifecycle import OPEN_STATUSES, WAITING_RESIDENT
+from channels.sms import replies
+from channels.sms.commands import Command
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: str | None
+    ticket_id: int | None = None
+
+
+def _status(session: Session, text: str) -> Outcome:
+    try:
+        ticket = get_by_code(session, text)
+    except MistypedCode:
+        return Outcome(replies.mistyped(text))
+    except (NotFound, MalformedCode):
+        return Outcome(replies.not_found(text))
+    is_open = ticket.status in OPEN_STATUSES
+    late = is_open and ticket.sla_paused_at is None and utcnow() > ticket.resolution_due_at
+    due = ticket.resolution_due_at if is_open else None
+    return Outcome(replies.status(ticket.code, status_label(ticket.status), due, late), ticket.id)
+
+
+def _senders_tickets(session: Session, sender: str, statuses) -> list[Ticket]:
+    return list(
+        session.scalars(
+            select(Ticket)
+            .join(Contact, Ticket.contact_id == Contact.id)
+            .where(Contact.mobile == sender, Ticket.status.in_(statuses))
+            .order_by(Ticket.updated_at.desc())
+        )
+    )
+
+
+def _my_tickets(session: Session, sender: str) -> Outcome:
+    tickets = [t for t in _senders_tickets(session, sender, OPEN_STATUSES) if t.channel == "sms"]
+    return Outcome(replies.my_tickets([(t.code, status_label(t.status)) for t in tickets]))
+
+
+def _opt_out(session: Session, sender: str) -> Outcome:
+    if session.get(SmsSuppression, sender) is None:
+        session.add(SmsSuppression(mobile=sender, reason="keyword"))
+    return Outcome(replies.opted_out())
+
+
+def _opt_in(session: Session, sender: str) -> Outcome:
+    suppression = session.get(SmsSuppression, sender)
+    if suppression is not None:
+        session.delete(suppression)
+    return Outcome(replies.opted_in())
+
+
+def _text(session: Session, sender: str, text: str, media: list[str], sid: str) -> Outcome:
+    waiting = _senders_tickets(session, sender, [WAITING_RESIDENT])
+    if waiting:
+        ticket = waiting[0]
+        try:
+            resident_reply(session, ticket, text)
+        except InvalidTransition:
+            return Outcome(replies.closed_ticket(ticket.code), ticket.id)
+        return Outcome(replies.reply_added(ticket.code), ticket.id)
+    category = suggest_category(session, text)
+    try:
+        mobile = normalize_mobile(sender)
+    except ValidationFailed:
+        mobile = None  # a short code or an alphanumeric sender: file it without a contact
+    intake = TicketIntake(
+        channel="sms",
+        category_id=category.id,
+        description=text,
+        mobile=mobile,
+        source_ref=sid,
+        media_urls=media,
+    )
+    ticket = open_ticket(session, intake, RESIDENT)
+    return Outcome(
+        replies.received(ticket.code, category.name, ticket.resolution_due_at), ticket.id
+    )
+
+
+def respond(session: Session, sender: str, command: Command, media: list[str], sid: str) -> Outcome:
+    """Act on the message and say what to answer (the caller commits once)."""
+    match command.kind:
+        case "status":
+            return _status(session, command.argument)
+        case "my_tickets":
+            return _my_tickets(session, sender)
+        case "opt_out":
+            return _opt_out(session, sender)
+        case "opt_in":
+            return _opt_in(session, sender)
+        case "help":
+            return Outcome(replies.help_text())
+        case "too_short" if not media:
+            return Outcome(replies.too_short())
+        case _:
+            # A digit with no survey pending, a photo with a few words, or a real request.
+            text = command.argument or "(foto enviada por SMS)"
+            if command.kind in ("too_short", "rating") and not media:
+                return Outcome(replies.too_short())
+            return _text(session, sender, text, media, sid)

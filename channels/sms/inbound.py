@@ -1,0 +1,86 @@
+"""Twilio webhooks: inbound messages and delivery status callbacks.
+
+Signed (``X-Twilio-Signature``) against the URL rebuilt from ``PUBLIC_BASE_URL`` (or, behind a
+configured number of trusted proxies, the URL ProxyFix reconstructs), never from whatever Host
+the request claims. Idempotent by MessageSid. The reply is TwiML, at once: no outbound call here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from app.extensions import csrf, db
+from app.models import InboundSms
+from channels.sms.commands import parse
+from channels.sms.conversation import respond
+
+bp = Blueprint("sms", __name__, url_prefix="/channels/sms")
+csrf.exempt(bp)
+
+
+def signed_url() -> str:
+    if current_app.config.get("TRUSTED_PROXY_HOPS"):
+        return request.url  # ProxyFix rebuilt it from the trusted proxy's headers
+    base = current_app.config["PUBLIC_BASE_URL"]
+    query = request.query_string.decode()
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def require_twilio_signature() -> None:
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        abort(403)
+    if not RequestValidator(token).validate(signed_url(), request.form, signature):
+        abort(403)
+
+
+def twiml(text: str | None) -> Response:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return Response(str(response), mimetype="application/xml")
+
+
+def media_urls() -> list[str]:
+    try:
+        count = min(int(request.form.get("NumMedia", "0") or 0), 10)
+    except ValueError:
+        count = 0
+    return [url for i in range(count) if (url := request.form.get(f"MediaUrl{i}"))]
+
+
+@bp.post("/inbound")
+def inbound():
+    require_twilio_signature()
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    sender = request.form.get("From", "")
+    if not sid or not sender:
+        abort(400)
+    seen = db.session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
+    if seen is not None:  # Twilio retried: same answer, nothing new
+        return twiml(seen.reply)
+    body = request.form.get("Body", "")
+    command = parse(body, request.form.get("OptOutType"))
+    outcome = respond(db.session, sender, command, media_urls(), sid)
+    db.session.add(
+        InboundSms(
+            message_sid=sid,
+            sender=sender,
+            body=body,
+            intent=command.kind,
+            reply=outcome.reply,
+            ticket_id=outcome.ticket_id,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same MessageSid, at the same moment, in another process
+        db.session.rollback()
+        seen = db.session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
+        return twiml(seen.reply if seen else None)
+    return twiml(outcome.reply)

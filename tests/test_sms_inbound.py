@@ -1,0 +1,155 @@
+"""Residents text the municipality: file, follow and answer requests by SMS (Twilio webhook)."""
+
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from app.models import InboundSms, SmsSuppression, StaffUser, Ticket
+from app.tickets import Actor, transition
+from app.tickets.codes import display
+
+URL = "http://testserver/channels/sms/inbound"
+SENDER = "+56987654321"
+sids = (f"SM{n:032d}" for n in itertools.count(1))
+
+
+def text(client, body, sender=SENDER, sid=None, **extra):
+    params = {
+        "From": sender,
+        "To": "+56229999999",
+        "Body": body,
+        "MessageSid": sid or next(sids),
+        **extra,
+    }
+    signature = RequestValidator("test-auth-token").compute_signature(URL, params)
+    response = client.post(
+        "/channels/sms/inbound", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/xml"
+    body = response.get_data(as_text=True)
+    return body.split("<Message>")[1].split("</Message>")[0] if "<Message>" in body else ""
+
+
+def test_a_resident_texts_a_problem_and_gets_a_code(client, demo):
+    reply = text(client, "Hay un poste de luz apagado en Av. Grecia 8735 hace una semana")
+    ticket = demo.scalar(select(Ticket))
+    assert ticket.channel == "sms" and ticket.category.code == "luminaria"
+    assert ticket.contact.mobile == SENDER
+    assert display(ticket.code) in reply and f"ESTADO {ticket.code}" in reply
+    assert f"http://testserver/s/{display(ticket.code)}" in reply
+    assert client.get(f"/s/{display(ticket.code)}").status_code == 301
+
+
+def test_an_unclassified_text_goes_to_triage(client, demo):
+    text(client, "Necesito hablar con alguien por un tema de mi pasaje por favor")
+    assert demo.scalar(select(Ticket)).category.is_triage
+
+
+@pytest.mark.parametrize("body", ["hola", "Buenas tardes", "ok gracias", "x"])
+def test_a_message_too_short_asks_what_and_where(client, demo, body):
+    assert "que pasa y donde" in text(client, body)
+    assert demo.scalar(select(func.count(Ticket.id))) == 0
+
+
+def test_a_bad_signature_is_refused_and_changes_nothing(client, demo):
+    params = {"From": SENDER, "Body": "Poste apagado en mi pasaje hace dias", "MessageSid": "SMbad"}
+    forged = client.post("/channels/sms/inbound", data=params, headers={"X-Twilio-Signature": "x"})
+    unsigned = client.post("/channels/sms/inbound", data=params)
+    signature = RequestValidator("test-auth-token").compute_signature(URL, params)
+    other_host = client.post(
+        "/channels/sms/inbound",
+        data=params,
+        base_url="http://evil.example",
+        headers={
+            "X-Twilio-Signature": RequestValidator("test-auth-token").compute_signature(
+                "http://evil.example/channels/sms/inbound", params
+            )
+        },
+    )
+    assert (forged.status_code, unsigned.status_code, other_host.status_code) == (403, 403, 403)
+    assert demo.scalar(select(func.count(Ticket.id))) == 0
+    assert signature  # the right signature for the configured URL is different from the others
+
+
+def test_twilios_retry_of_the_same_message_creates_nothing_new(client, demo):
+    first = text(client, "Bache enorme en la calzada de Los Presidentes 200", sid="SMsame")
+    again = text(client, "Bache enorme en la calzada de Los Presidentes 200", sid="SMsame")
+    assert first == again
+    assert demo.scalar(select(func.count(Ticket.id))) == 1
+    assert demo.scalar(select(func.count(InboundSms.id))) == 1
+
+
+def test_status_by_code_is_tolerant_and_tells_typos_apart(client, demo):
+    text(client, "Hay un poste de luz apagado en Av. Grecia 8735")
+    ticket = demo.scalar(select(Ticket))
+    reply = text(client, f"estado {ticket.code.lower()}")
+    assert "Recibida" in reply and "Fecha estimada" in reply
+    assert "Recibida" in text(client, f"ESTADO {display(ticket.code)}")
+    assert "Recibida" in text(client, f"Status {ticket.code}")
+    typo = ticket.code[:-1] + ("A" if ticket.code[-1] != "A" else "B")
+    assert "error de tipeo" in text(client, f"ESTADO {typo}")
+    from app.tickets import codes
+
+    unknown = codes.generate()
+    assert "No encontramos" in text(client, f"ESTADO {unknown}")
+
+
+def test_estado_alone_lists_the_senders_open_tickets(client, demo):
+    text(client, "Hay un poste de luz apagado en Av. Grecia 8735")
+    text(client, "Basura acumulada en la esquina de mi pasaje", sender="+56961234567")
+    codes = [display(t.code) for t in demo.scalars(select(Ticket).order_by(Ticket.id))]
+    reply = text(client, "Estado")
+    assert codes[0] in reply and codes[1] not in reply
+    assert "No tiene solicitudes abiertas" in text(client, "ESTADO", sender="+56999888777")
+
+
+@pytest.mark.parametrize(
+    ("out", "back"), [("BAJA", "ALTA"), ("stop", "start"), ("Cancelar", "INICIO")]
+)
+def test_opt_out_and_back_in(client, demo, out, back):
+    assert "no le enviaremos mas SMS" in text(client, out)
+    assert demo.get(SmsSuppression, SENDER) is not None
+    assert "volvera a recibir SMS" in text(client, back)
+    demo.expire_all()
+    assert demo.get(SmsSuppression, SENDER) is None
+
+
+def test_twilios_opt_out_type_is_honoured(client, demo):
+    text(client, "Quiero dejar de recibir mensajes", OptOutType="STOP")
+    assert demo.get(SmsSuppression, SENDER) is not None
+    assert demo.scalar(select(func.count(Ticket.id))) == 0
+
+
+def test_help(client, demo):
+    assert "ESTADO y el numero" in text(client, "ayuda") == text(client, "HELP")
+
+
+def test_an_answer_while_a_ticket_waits_returns_it_to_work(client, demo):
+    text(client, "Hay un poste de luz apagado en mi pasaje")
+    ticket = demo.scalar(select(Ticket))
+    admin = demo.scalar(select(StaffUser).where(StaffUser.role == "admin"))
+    transition(demo, ticket, "waiting_resident", Actor.staff(admin), body="¿En qué número de casa?")
+    demo.commit()
+    reply = text(client, "Frente al 1234, al lado de la sede")
+    demo.expire_all()
+    ticket = demo.get(Ticket, ticket.id)
+    assert ticket.status == "in_progress" and "vuelve a estar en proceso" in reply
+    assert ticket.events[-2].body == "Frente al 1234, al lado de la sede"
+    assert demo.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_mms_photos_are_kept(client, demo):
+    text(
+        client,
+        "Microbasural con escombros en el sitio eriazo",
+        NumMedia="2",
+        MediaUrl0="https://api.twilio.com/media/1",
+        MediaUrl1="https://api.twilio.com/media/2",
+    )
+    assert demo.scalar(select(Ticket)).media_urls == [
+        "https://api.twilio.com/media/1",
+        "https://api.twilio.com/media/2",
+    ]
