@@ -280,3 +280,15 @@ def test_xml_requests_use_the_spec_element_names(client, world):
     assert bad.tag == "errors"
     assert bad.findtext("error/code") == "400"
     assert "start_date" in bad.findtext("error/description")
+
+
+def test_requests_are_rate_limited_with_an_open311_error(app, client, session, make_category):
+    make_category()
+    session.commit()
+    app.config["TRACKING_RATE_LIMIT"] = "2 per minute"
+    try:
+        responses = [client.get("/open311/v2/requests.xml") for _ in range(3)]
+    finally:
+        app.config["TRACKING_RATE_LIMIT"] = "60 per minute"
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert b"<errors><error><code>429</code>" in responses[2].data

@@ -63,7 +63,8 @@ def translate_errors(errors):
 
 
 class ConectadosApi(Api):
-    """One HTTP error handler for the whole app: JSON under /api/, HTML pages elsewhere."""
+    """One HTTP error handler for the whole app: JSON under /api/, Open311 errors under
+    /open311/, HTML pages elsewhere."""
 
     def handle_http_exception(self, error):
         if request.path.startswith("/api/"):
@@ -71,6 +72,11 @@ class ConectadosApi(Api):
             if data and "messages" in data:
                 data["messages"] = translate_errors(data["messages"])
             return super().handle_http_exception(error)
+        if request.path.startswith("/open311/"):
+            from app.open311.formats import render_errors
+
+            fmt = "xml" if request.path.endswith(".xml") else "json"
+            return render_errors(fmt, error.code or 500, [error.name])
         from app.public.views import render_error_page
 
         return render_error_page(error)

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import ApiKey, Category, Department, Ticket, utcnow
 from app.open311 import bp
 from app.open311.attributes import definitions, read_answers
@@ -44,6 +44,23 @@ PARAMETERS = {"mobile": "phone", "category": "service_code"}
 def _open311_error(error: Open311Error):
     return render_errors(
         (request.view_args or {}).get("fmt", "json"), error.status, error.descriptions
+    )
+
+
+def _intake_limit() -> str:
+    return current_app.config.get("OPEN311_RATE_LIMIT", "60 per minute")
+
+
+def _lookup_limit() -> str:
+    return current_app.config.get("TRACKING_RATE_LIMIT", "60 per minute")
+
+
+@bp.errorhandler(429)
+def _too_many(error):  # noqa: ARG001
+    return render_errors(
+        (request.view_args or {}).get("fmt", "json"),
+        429,
+        [_("Demasiadas solicitudes seguidas: espere un minuto y vuelva a intentarlo.")],
     )
 
 
@@ -154,6 +171,7 @@ def _intake(data: dict[str, Any], category: Category, key: ApiKey) -> TicketInta
 
 
 @bp.post(f"/requests.{FMT}")
+@limiter.limit(_intake_limit)
 def create_request(fmt: str):
     key = _authenticate(request.form.get("api_key"))
     data = _load(PostRequestSchema(), request.form)
@@ -206,6 +224,7 @@ def _canonical_codes(text: str | None) -> list[str]:
 
 
 @bp.get(f"/requests.{FMT}")
+@limiter.limit(_lookup_limit)
 def list_requests(fmt: str):
     query = _load(RequestsQuerySchema(), request.args)
     start, end = date_window(query["start_date"], query["end_date"], utcnow())
