@@ -51,3 +51,9 @@ def healthz():
     response.status_code = 503 if failing else 200
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/ping", methods=["GET", "POST"])
+def ping():
+    """Liveness only, a constant: no database, no Redis. Also the benchmarks' floor."""
+    return "ok\n", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}

@@ -1,0 +1,37 @@
+"""The benchmark scripts keep working: their smoke mode runs in CI (tiny sizes, seconds)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def run(script: str) -> str:
+    if not POSTGRES or shutil.which("wrk") is None:
+        if IN_CI:
+            pytest.fail("the benchmark smoke runs need Postgres and wrk in CI")
+        pytest.skip("benchmarks need DATABASE_URL on Postgres and wrk (apt-get install wrk)")
+    result = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / script), "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_http_benchmark_smoke():
+    output = run("http_bench.py")
+    for scenario in ("POST /api/v1/tickets", "signed SMS webhook", "GET /seguimiento/<code>"):
+        assert scenario in output
