@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, request
 from flask_login import current_user
@@ -11,6 +12,8 @@ from sqlalchemy import select
 
 from app.extensions import csrf, db
 from app.models import ApiKey, StaffUser, utcnow
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,10 @@ def current_caller() -> Caller:
         record = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == ApiKey.hash_key(key)))
         if record is None or record.revoked_at is not None:
             abort(403, message="La clave de API no es válida.")
-        record.last_used_at = utcnow()
+        now = utcnow()
+        # Stamp the last use once a minute at most: not a write on every call.
+        if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+            record.last_used_at = now
         return Caller(api_key=record)
     return Caller()
 

@@ -37,7 +37,7 @@ from app.tickets import (
     open_ticket,
     transition,
 )
-from app.tickets.codes import MistypedCode, display
+from app.tickets.codes import MistypedCode
 from app.tickets.lifecycle import OPEN_STATUSES
 
 blp = Blueprint(
@@ -134,9 +134,10 @@ class Tickets(MethodView):
             ticket = open_ticket(db.session, intake, actor)
         except DomainError as error:
             domain_abort(error)
+        view = present(db.session, ticket)  # before commit: nothing to reload afterwards
         db.session.commit()
-        location = url_for("api.TicketByCode", code=display(ticket.code))
-        return present(db.session, ticket), 200 if existing else 201, {"Location": location}
+        location = url_for("api.TicketByCode", code=view.code)
+        return view, 200 if existing else 201, {"Location": location}
 
     @blp.arguments(TicketQuerySchema, location="query")
     @blp.response(200, TicketPageSchema)

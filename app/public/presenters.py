@@ -72,7 +72,16 @@ def present(session: Session, ticket: Ticket, now: datetime | None = None) -> Pu
         .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
         .order_by(TicketEvent.id)
     ).all()
-    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    routed_to = {(e.data or {}).get("to_department") for e in events if e.kind == "routed"}
+    departments = (
+        dict(
+            session.execute(
+                select(Department.id, Department.name).where(Department.id.in_(routed_to))
+            ).all()
+        )
+        if routed_to
+        else {}
+    )
     timeline = [entry for e in events if (entry := _entry(e, departments)) is not None]
     is_open = ticket.status in lifecycle.OPEN_STATUSES
     return PublicTicket(

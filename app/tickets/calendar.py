@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
+
+
+@cache
+def chile_holidays() -> holidays.HolidayBase:
+    """One table per process: building it is costly and it fills in years as they are asked."""
+    return holidays.country_holidays("CL")
 
 
 def _parse_hhmm(value: str | time) -> time:
@@ -32,7 +39,7 @@ class BusinessCalendar:
         if self.workday_end <= self.workday_start:
             raise ValueError("the working day must end after it starts")
         self.tz = ZoneInfo(self.timezone)
-        self._holidays = holidays.country_holidays("CL")
+        self._holidays = chile_holidays()
 
     @classmethod
     def from_settings(cls, settings: dict, closed_days: Iterable[date] = ()) -> BusinessCalendar:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
@@ -111,7 +111,11 @@ def find_by_source_ref(session: Session, channel: str, source_ref: str) -> Ticke
 def get_by_code(session: Session, text: str) -> Ticket:
     """The ticket for what a person typed. Raises MalformedCode, MistypedCode or NotFound."""
     code = codes.parse(text)
-    ticket = session.scalar(select(Ticket).where(Ticket.code == code))
+    ticket = session.scalar(
+        select(Ticket)
+        .where(Ticket.code == code)
+        .options(joinedload(Ticket.category), joinedload(Ticket.department))
+    )
     if ticket is None:
         raise NotFound("No existe una solicitud con ese número.", code=code)
     return ticket
