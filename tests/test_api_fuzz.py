@@ -33,7 +33,7 @@ def test_the_api_answers_every_input_within_its_contract(app, demo):
             case.call_and_validate(
                 headers={"X-API-Key": KEY}, excluded_checks=[positive_data_acceptance]
             )
-            calls.append(operation.label)
+            calls.append(case.operation.label)
 
         check()
     assert len(set(calls)) == len(operations) and len(calls) >= 5 * len(operations)
