@@ -96,7 +96,8 @@ def create_api_key(name: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from channels.sms.cli import sms_simulate
     from workers.cli import worker_command
 
-    for command in (seed_demo, create_user, create_api_key, worker_command):
+    for command in (seed_demo, create_user, create_api_key, worker_command, sms_simulate):
         app.cli.add_command(command)

@@ -69,7 +69,8 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
         "SMS_BACKEND": sms_backend,
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or "",
+        # Development signs simulated webhooks with a fixed token; production must set its own.
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or ("" if production else "dev-token"),
         "TWILIO_FROM": env.get("TWILIO_FROM") or "",
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL") or "https://api.twilio.com",
         "MAIL_BACKEND": env.get("MAIL_BACKEND") or ("smtp" if env.get("MAIL_HOST") else "console"),

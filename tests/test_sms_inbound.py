@@ -153,3 +153,12 @@ def test_mms_photos_are_kept(client, demo):
         "https://api.twilio.com/media/1",
         "https://api.twilio.com/media/2",
     ]
+
+
+def test_the_simulator_goes_through_the_real_signed_webhook(app, demo):
+    result = app.test_cli_runner().invoke(
+        args=["sms-simulate", "+56961234567", "Semaforo apagado en Grecia con Tobalaba desde hoy"]
+    )
+    assert result.exit_code == 0, result.output
+    ticket = demo.scalar(select(Ticket))
+    assert display(ticket.code) in result.output and ticket.category.code == "semaforo"
