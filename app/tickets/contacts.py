@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
@@ -11,6 +13,8 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from app.models import Contact
 from app.tickets.errors import ValidationFailed
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def normalize_rut(value: str | None) -> str | None:
@@ -87,7 +91,7 @@ def upsert_contact(
     belongs to another contact is not moved: one contact per person, never two people merged.
     """
     rut, mobile, email = normalize_rut(rut), normalize_mobile(mobile), normalize_email(email)
-    name = (name or "").strip() or None
+    name = _CONTROL.sub("", name or "").strip()[:200] or None
     if not (rut or mobile or email):
         return None
     contact = find_contact(session, rut=rut, mobile=mobile, email=email)

@@ -7,6 +7,7 @@ Twilio or SMTP: what must be notified is written to the outbox by the caller's d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -89,8 +90,16 @@ def _record(
     return event
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def sanitize(text: str | None) -> str:
+    """Text as people meant it: without control characters (Postgres refuses NUL outright)."""
+    return _CONTROL.sub("", text or "").strip()
+
+
 def _clean_text(text: str | None, *, field_name: str, required: bool) -> str | None:
-    text = (text or "").strip()
+    text = sanitize(text)
     if not text:
         if required:
             raise ValidationFailed("Escriba un texto para continuar.", field=field_name)
@@ -161,7 +170,7 @@ def open_ticket(
         if existing is not None:
             return existing
     category, description = _validate_intake(session, intake)
-    address = (intake.address or "").strip()[:300] or None
+    address = sanitize(intake.address)[:300] or None
 
     savepoint = session.begin_nested()
     try:

@@ -15,6 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from app.extensions import csrf, db
 from app.models import InboundSms
+from app.tickets.service import sanitize
 from channels.sms.commands import parse
 from channels.sms.conversation import respond
 
@@ -64,7 +65,7 @@ def inbound():
     seen = db.session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
     if seen is not None:  # Twilio retried: same answer, nothing new
         return twiml(seen.reply)
-    body = request.form.get("Body", "")
+    body = sanitize(request.form.get("Body", ""))
     command = parse(body, request.form.get("OptOutType"))
     outcome = respond(db.session, sender, command, media_urls(), sid)
     db.session.add(
