@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.models.base import render_item
     from app.public import bp as public_bp
     from app.tickets import sla
+    from workers import hooks as workers_hooks
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(from_env())
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return {"html_lang": "en" if locale and locale.language == "en" else "es-CL"}
 
     sla.set_settings_provider(lambda: app.config)
+    workers_hooks.init_app(app)  # outbox rows are enqueued after commit
     app.register_blueprint(public_bp)
     app.register_blueprint(health.bp)
     cli.register(app)

@@ -15,6 +15,7 @@ def worker_command(burst: bool) -> None:
     from rq import Worker
 
     from app.extensions import db
+    from workers import schedule
     from workers.queue import QUEUES, redis_connection
 
     if not current_app.config.get("REDIS_URL"):
@@ -31,4 +32,9 @@ def worker_command(burst: bool) -> None:
                 return super().perform_job(job, queue)
 
     connection = redis_connection()
-    AppWorker(list(QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
+    scheduler = None if burst else schedule.start(app)  # periodic jobs (see workers/schedule.py)
+    try:
+        AppWorker(list(QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()

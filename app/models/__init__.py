@@ -4,6 +4,7 @@ from app.models.base import Base, UTCDateTime, utcnow
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, StaffUser
+from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
 from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "Contact",
     "Department",
     "Notification",
+    "SURVEY_CHANNELS",
+    "SatisfactionRating",
     "SmsSuppression",
     "StaffUser",
     "Ticket",

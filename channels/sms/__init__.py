@@ -1,0 +1,1 @@
+"""The SMS channel (Twilio): intake webhooks and outbound delivery."""
