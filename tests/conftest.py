@@ -269,3 +269,27 @@ def providers(app, fake_twilio, smtp_sink):
     app.config.update(saved)
     app.extensions.pop("conectados.sms_sender", None)
     app.extensions.pop("conectados.email_sender", None)
+
+
+@pytest.fixture
+def own_redis(app):
+    """A redis-server this test starts and stops itself; the app talks to it meanwhile.
+    Without the binary the test skips locally, and fails in CI (never skipped there)."""
+    from tests.fakes.redis_server import OwnRedis
+
+    server = OwnRedis()
+    if server.binary is None:
+        if IN_CI:
+            pytest.fail("CI needs redis-server on PATH for the fault tests")
+        pytest.skip("redis-server is not installed: fault tests need a Redis of their own")
+    server.start()
+    saved = (app.config.get("REDIS_URL"), app.extensions.pop("conectados.redis", None))
+    app.config["REDIS_URL"] = server.url
+    try:
+        yield server
+    finally:
+        app.extensions.pop("conectados.redis", None)
+        app.config["REDIS_URL"], client = saved
+        if client is not None:
+            app.extensions["conectados.redis"] = client
+        server.stop()

@@ -38,7 +38,7 @@ class FakeTwilio:
         self.messages: list[dict] = []
         self.requests = 0
         self.lock = threading.Lock()
-        self._mode: str | None = None
+        self._mode: itertools.cycle | None = None
         self._every = 1
         self._numbers: dict[str, str] = {}
         self._sids = itertools.count(1)
@@ -51,10 +51,13 @@ class FakeTwilio:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def fail_with(self, mode: str | None, every: int = 1) -> None:
-        """Answer ``mode`` to every ``every``-th Messages POST (None: stop failing)."""
+    def fail_with(self, mode: str | tuple[str, ...] | None, every: int = 1) -> None:
+        """Answer ``mode`` to every ``every``-th Messages POST (None: stop failing). A tuple
+        of modes takes turns: ``("500", "timeout")``."""
         with self.lock:
-            self._mode, self._every = mode, every
+            modes = (mode,) if isinstance(mode, str) else mode
+            self._mode = itertools.cycle(modes) if modes else None
+            self._every = every
 
     def fail_number(self, number: str, mode: str | None) -> None:
         """Always answer ``mode`` for this recipient (None: accept it again)."""
@@ -83,7 +86,7 @@ class FakeTwilio:
             if to in self._numbers:
                 return self._numbers[to]
             if self._mode and self.requests % self._every == 0:
-                return self._mode
+                return next(self._mode)
             return None
 
     def _accept(self, form: dict[str, str]) -> dict:
@@ -105,8 +108,11 @@ class FakeTwilio:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (the "timeout" mode): as intended
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
