@@ -292,3 +292,15 @@ def test_staff_cannot_retry_what_did_not_fail_or_an_opted_out_number(
     [opted_out] = [r for r in rows(session) if r.ticket_id == other.id]
     with pytest.raises(InvalidTransition, match="pidió no recibir"):
         retry_notification(session, opted_out.id, agent)
+
+
+def test_a_web_resident_is_asked_for_the_survey_by_email_with_a_link(
+    session, make_ticket, agent_for, providers
+):
+    twilio, smtp = providers
+    ticket = make_ticket(mobile=MOBILE, email=EMAIL, consent_notify=True)
+    transition(session, ticket, "resolved", agent_for(ticket), body="Listo.")
+    deliver_pending(session)
+    assert [r.channel for r in rows(session, "resolved")] == ["sms"]
+    [survey] = rows(session, "survey")
+    assert survey.channel == "email" and "http://testserver/encuesta/" in survey.body

@@ -35,7 +35,11 @@ def redis_connection() -> Redis:
     extensions = current_app.extensions
     client = extensions.get("conectados.redis")
     if client is None:
-        client = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=5)
+        # A short connect timeout: when Redis is unreachable, a web request that enqueues after
+        # commit gives up quickly (the outbox relay enqueues later).
+        client = Redis.from_url(
+            current_app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2
+        )
         extensions["conectados.redis"] = client
     return client
 

@@ -212,4 +212,19 @@ def request_survey(session: Session, ticket: Ticket, now: datetime) -> Notificat
     )
     if asked is not None:
         return None
-    return notify_resident(session, ticket, "survey", now, survey_link(ticket))
+    target = survey_channel(session, ticket)
+    if target is None:
+        return None
+    channel, recipient = target
+    rendered = templates.render("survey", ticket, channel, survey_link(ticket))
+    return add(session, ticket, "survey", channel, recipient, rendered, now)
+
+
+def survey_channel(session: Session, ticket: Ticket) -> tuple[str, str] | None:
+    """Through the channel the resident used: a texted request is asked by SMS (reply 1-5),
+    others by email (signed link) when they gave one, else as any other notice."""
+    target = resident_channel(session, ticket)
+    contact = ticket.contact
+    if target is None or ticket.channel == "sms" or not contact.email:
+        return target
+    return "email", contact.email
