@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.tickets import sla
     from channels.sms.inbound import bp as sms_bp
     from channels.web import bp as web_bp
+    from workers import hooks as workers_hooks
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(from_env())
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return {"html_lang": "en" if locale and locale.language == "en" else "es-CL"}
 
     sla.set_settings_provider(lambda: app.config)
+    workers_hooks.init_app(app)  # outbox rows are enqueued after commit
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(staff_bp)

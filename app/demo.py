@@ -638,4 +638,22 @@ def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -
         _history(session, rng, ticket, users, users["admin"], now)
         summary.tickets += 1
     session.flush()
+    _settle_history(session, now)
     return summary
+
+
+def _settle_history(session: Session, now: datetime) -> None:
+    """The demo's past already happened: raise the SLA alerts it crossed, and count the
+    notifications its history wrote as sent long ago (nothing is delivered for demo data)."""
+    from sqlalchemy import update
+
+    from app.models import Notification
+    from app.tickets import alerts
+
+    alerts.sweep(session, now, limit=100_000)
+    session.execute(
+        update(Notification)
+        .where(Notification.status == "pending")
+        .values(status="sent", provider_status="demo", sent_at=Notification.created_at)
+        .execution_options(synchronize_session=False)
+    )

@@ -274,3 +274,72 @@ def _reset_rate_limits(request):
 
         with request.getfixturevalue("app").app_context():
             limiter.reset()
+
+
+# --- workers: fake providers at the process boundary ------------------------------------------
+
+
+@pytest.fixture
+def fake_twilio():
+    from tests.fakes.twilio import FakeTwilio
+
+    with FakeTwilio(slow_seconds=1.5) as twilio:
+        yield twilio
+
+
+@pytest.fixture
+def smtp_sink():
+    from tests.fakes.smtp import SmtpSink
+
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def providers(app, fake_twilio, smtp_sink):
+    """Point the app's real twilio client and smtplib at the fakes, with short timeouts and
+    backoff; restore the configuration afterwards."""
+    settings = {
+        "SMS_BACKEND": "twilio",
+        "TWILIO_API_BASE_URL": fake_twilio.base_url,
+        "TWILIO_AUTH_TOKEN": "test-token",
+        "TWILIO_FROM": "MG" + "1" * 32,
+        "TWILIO_TIMEOUT_SECONDS": 0.5,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": smtp_sink.port,
+        "NOTIFY_BACKOFF_SECONDS": 0.05,
+        "NOTIFY_RELAY_GRACE_SECONDS": 0,
+    }
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    app.extensions.pop("conectados.sms_sender", None)
+    app.extensions.pop("conectados.email_sender", None)
+    yield fake_twilio, smtp_sink
+    app.config.update(saved)
+    app.extensions.pop("conectados.sms_sender", None)
+    app.extensions.pop("conectados.email_sender", None)
+
+
+@pytest.fixture
+def own_redis(app):
+    """A redis-server this test starts and stops itself; the app talks to it meanwhile.
+    Without the binary the test skips locally, and fails in CI (never skipped there)."""
+    from tests.fakes.redis_server import OwnRedis
+
+    server = OwnRedis()
+    if server.binary is None:
+        if IN_CI:
+            pytest.fail("CI needs redis-server on PATH for the fault tests")
+        pytest.skip("redis-server is not installed: fault tests need a Redis of their own")
+    server.start()
+    saved = (app.config.get("REDIS_URL"), app.extensions.pop("conectados.redis", None))
+    app.config["REDIS_URL"] = server.url
+    try:
+        yield server
+    finally:
+        app.extensions.pop("conectados.redis", None)
+        app.config["REDIS_URL"], client = saved
+        if client is not None:
+            app.extensions["conectados.redis"] = client
+        server.stop()

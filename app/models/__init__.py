@@ -6,6 +6,7 @@ from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, StaffUser
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
+from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
 from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "Notification",
     "ResponseTemplate",
     "Setting",
+    "SURVEY_CHANNELS",
+    "SatisfactionRating",
     "SmsSuppression",
     "StaffUser",
     "Ticket",

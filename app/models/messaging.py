@@ -42,6 +42,9 @@ class Notification(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
+    # When a worker claimed the row (status "sending"): a claim older than the job timeout
+    # means the worker died, and the relay recovers the row.
+    claimed_at: Mapped[datetime | None]
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     provider_status: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -64,6 +64,16 @@ class Ticket(Base):
     first_response_calendar_minutes: Mapped[int | None]
     resolution_business_minutes: Mapped[int | None]
     resolution_calendar_minutes: Mapped[int | None]
+    # SLA alerts: when 75 % of each target is reached (indexed: "en riesgo" is a range query),
+    # when each warning/breach was raised (once each), and the next instant the sweep must look
+    # at this ticket (NULL when nothing is pending), so the sweep reads only tickets crossing.
+    first_response_warn_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolution_warn_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_response_warned_at: Mapped[datetime | None]
+    first_response_breached_at: Mapped[datetime | None]
+    resolution_warned_at: Mapped[datetime | None]
+    resolution_breached_at: Mapped[datetime | None]
+    sla_next_check_at: Mapped[datetime | None] = mapped_column(index=True)
 
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

@@ -87,6 +87,9 @@ def _record(
     )
     session.add(event)
     ticket.updated_at = now
+    from app.notifications import outbox  # imports the domain back: resolved at call time
+
+    outbox.after_event(session, ticket, event)  # notifications commit with the change
     return event
 
 
@@ -281,6 +284,7 @@ def _move(
         ticket.closed_at = now
 
     ticket.status = to_status
+    sla.schedule_alerts(ticket)
     _record(
         session,
         ticket,

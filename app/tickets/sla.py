@@ -51,7 +51,49 @@ def set_due_instants(ticket: Ticket, calendar: BusinessCalendar) -> None:
     ticket.resolution_due_at = calendar.add_minutes(
         ticket.created_at, category.resolution_minutes + ticket.paused_business_minutes
     )
+    ticket.first_response_warn_at = calendar.add_minutes(
+        ticket.created_at, warning_minutes(category.first_response_minutes)
+    )
+    ticket.resolution_warn_at = calendar.add_minutes(
+        ticket.created_at,
+        warning_minutes(category.resolution_minutes) + ticket.paused_business_minutes,
+    )
     refresh_next_due(ticket)
+    schedule_alerts(ticket)
+
+
+def warning_minutes(target_minutes: int) -> int:
+    """75 % of a target, in whole business minutes (rounded up: never warn early)."""
+    return -(-target_minutes * 3 // 4)
+
+
+def pending_alerts(ticket: Ticket) -> list[tuple[str, str, datetime]]:
+    """The SLA alerts still to raise: ``(clock, level, instant)``, clock first_response or
+    resolution, level warning or breach. A stopped or paused clock raises nothing."""
+    from app.tickets import lifecycle  # the lifecycle imports nothing of ours; kept local
+
+    if ticket.status in lifecycle.FINAL_STATUSES:
+        return []
+    alerts: list[tuple[str, str, datetime]] = []
+    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+        if ticket.first_response_warned_at is None and ticket.first_response_warn_at:
+            alerts.append(("first_response", "warning", ticket.first_response_warn_at))
+        if ticket.first_response_breached_at is None:
+            alerts.append(("first_response", "breach", ticket.first_response_due_at))
+    running = ticket.resolved_at is None and ticket.sla_paused_at is None
+    if running and ticket.resolution_due_at is not None:
+        if ticket.resolution_warned_at is None and ticket.resolution_warn_at:
+            alerts.append(("resolution", "warning", ticket.resolution_warn_at))
+        if ticket.resolution_breached_at is None:
+            alerts.append(("resolution", "breach", ticket.resolution_due_at))
+    return alerts
+
+
+def schedule_alerts(ticket: Ticket) -> None:
+    """Point ``sla_next_check_at`` at the earliest pending alert (NULL when none): the sweep's
+    indexed range query then returns only the tickets crossing a threshold."""
+    instants = [instant for _, _, instant in pending_alerts(ticket)]
+    ticket.sla_next_check_at = min(instants) if instants else None
 
 
 def refresh_next_due(ticket: Ticket) -> None:
@@ -69,11 +111,13 @@ def stamp_first_response(ticket: Ticket, now: datetime, calendar: BusinessCalend
     ticket.first_response_business_minutes = calendar.minutes_between(ticket.created_at, now)
     ticket.first_response_calendar_minutes = calendar_minutes(ticket.created_at, now)
     refresh_next_due(ticket)
+    schedule_alerts(ticket)
 
 
 def pause(ticket: Ticket, now: datetime) -> None:
     if ticket.sla_paused_at is None:
         ticket.sla_paused_at = now
+    schedule_alerts(ticket)
 
 
 def resume(ticket: Ticket, now: datetime, calendar: BusinessCalendar) -> None:
@@ -90,9 +134,11 @@ def stop_resolution_clock(ticket: Ticket, now: datetime, calendar: BusinessCalen
     elapsed = calendar.minutes_between(ticket.created_at, now)
     ticket.resolution_business_minutes = max(0, elapsed - ticket.paused_business_minutes)
     ticket.resolution_calendar_minutes = calendar_minutes(ticket.created_at, now)
+    schedule_alerts(ticket)
 
 
 def clear_resolution_clock(ticket: Ticket) -> None:
     ticket.resolved_at = None
     ticket.resolution_business_minutes = None
     ticket.resolution_calendar_minutes = None
+    schedule_alerts(ticket)

@@ -1,6 +1,6 @@
 """sms inbound
 
-Revision ID: 0006_sms
+Revision ID: 0004_sms
 Revises: 0002_open311
 Create Date: 2026-11-24 23:27:05.062713
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0006_sms'
+revision = '0004_sms'
 down_revision = '0002_open311'
 branch_labels = None
 depends_on = None

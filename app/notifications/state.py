@@ -1,0 +1,258 @@
+"""The life of one outbox row: claim, sent, retry later, failed, suppressed; provider status.
+
+Every change is a conditional UPDATE on the row's current status, so two workers (or a worker
+and the relay) racing on one row cannot both win: exactly one claim succeeds, and a status never
+moves backwards (a late "sent" callback never overwrites "delivered").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.models import Notification, SmsSuppression, utcnow
+from app.tickets.errors import InvalidTransition, NotFound, PermissionDenied
+from app.tickets.permissions import Actor, require
+
+# Provider outcomes, in the order they can follow each other. "failed", "undelivered" and
+# "suppressed" are final like "delivered".
+PROVIDER_RANK = {
+    "queued": 1,
+    "accepted": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "read": 5,
+}
+FINAL = frozenset({"delivered", "undelivered", "failed", "suppressed"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_seconds: float = 30.0
+    max_seconds: float = 3600.0
+
+    def delay(self, attempts: int) -> timedelta:
+        """Exponential backoff after the ``attempts``-th failed try: base, 2 base, 4 base..."""
+        seconds = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=seconds)
+
+
+def _due(now: datetime):
+    return or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
+
+
+def claim(session: Session, notification_id: int, now: datetime | None = None) -> bool:
+    """Atomically take a due pending row for delivery. Only one caller ever gets True."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == "pending",
+            _due(now),
+        )
+        .values(
+            status="sending",
+            attempts=Notification.attempts + 1,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _from_sending(session: Session, notification_id: int, now: datetime, **values) -> bool:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "sending")
+        .values(updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def mark_sent(
+    session: Session,
+    notification_id: int,
+    provider_id: str | None,
+    provider_status: str | None,
+    now: datetime | None = None,
+) -> bool:
+    now = now or utcnow()
+    return _from_sending(
+        session,
+        notification_id,
+        now,
+        status="sent",
+        provider_id=provider_id,
+        provider_status=provider_status,
+        sent_at=now,
+        last_error=None,
+    )
+
+
+def retry_later(
+    session: Session,
+    notification: Notification,
+    error: str,
+    policy: RetryPolicy,
+    now: datetime | None = None,
+) -> datetime | None:
+    """A transient failure: back to pending with a later attempt, or failed past the limit.
+    Returns when to try again (None when it failed for good)."""
+    now = now or utcnow()
+    if notification.attempts >= policy.max_attempts:
+        _from_sending(session, notification.id, now, status="failed", last_error=error[:2000])
+        return None
+    when = now + policy.delay(notification.attempts)
+    _from_sending(
+        session,
+        notification.id,
+        now,
+        status="pending",
+        next_attempt_at=when,
+        claimed_at=None,
+        last_error=error[:2000],
+    )
+    return when
+
+
+def fail(session: Session, notification_id: int, error: str, now: datetime | None = None) -> None:
+    _from_sending(session, notification_id, now or utcnow(), status="failed", last_error=error)
+
+
+def suppress_number(session: Session, mobile: str, reason: str) -> None:
+    """Add a number to the suppression list (idempotent)."""
+    if session.get(SmsSuppression, mobile) is None:
+        session.add(SmsSuppression(mobile=mobile, reason=reason))
+        session.flush()
+
+
+def mark_suppressed(session: Session, notification_id: int, reason: str, now=None) -> None:
+    _from_sending(session, notification_id, now or utcnow(), status="suppressed", last_error=reason)
+
+
+def release_stale_claim(session: Session, notification_id: int, claimed_at: datetime) -> bool:
+    """A worker died holding the row: make it pending again (only if nobody moved it since)."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == "sending",
+            Notification.claimed_at == claimed_at,
+        )
+        .values(status="pending", claimed_at=None, next_attempt_at=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def due_pending_ids(
+    session: Session, now: datetime, untouched_since: datetime | None = None, limit: int = 500
+) -> list[int]:
+    """Pending rows due now; ``untouched_since`` skips rows just written or just retried
+    (their own enqueue is on its way)."""
+    quiet = Notification.updated_at <= (untouched_since or now)
+    return list(
+        session.scalars(
+            select(Notification.id)
+            .where(Notification.status == "pending", _due(now), quiet)
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
+
+
+def stale_claims(
+    session: Session, now: datetime, older_than: timedelta, limit: int = 500
+) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.status == "sending", Notification.claimed_at < now - older_than)
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
+
+
+def record_provider_status(
+    session: Session, provider_id: str, status: str, error: str | None = None
+) -> Notification | None:
+    """A provider's status callback. Statuses only move forward; unknown ids are ignored."""
+    notification = session.scalar(
+        select(Notification).where(Notification.provider_id == provider_id)
+    )
+    if notification is None:
+        return None
+    current = notification.provider_status or "sent"
+    if PROVIDER_RANK.get(status, 0) <= PROVIDER_RANK.get(current, 0):
+        return notification
+    if notification.status in FINAL and notification.status != "delivered":
+        return notification
+    notification.provider_status = status
+    if status in {"delivered", "undelivered", "failed"}:
+        notification.status = status
+        if error:
+            notification.last_error = error
+    session.flush()
+    return notification
+
+
+def retry_notification(
+    session: Session, notification_id: int, actor: Actor, now: datetime | None = None
+) -> Notification:
+    """Staff send a failed notification again: a new outbox row (the failed one stays, as history).
+
+    Refused for a number that opted out: only the resident can undo that (ALTA/START).
+    """
+    from app.notifications.outbox import add, is_suppressed
+    from app.notifications.templates import Rendered
+    from app.tickets.service import _record
+
+    failed = session.get(Notification, notification_id)
+    if failed is None:
+        raise NotFound("No existe esa notificación.")
+    if actor.kind != "staff":
+        raise PermissionDenied(action="retry_notification", role=actor.kind)
+    if failed.ticket is not None:
+        require(actor, "comment", failed.ticket)
+    if failed.status not in {"failed", "undelivered"}:
+        raise InvalidTransition("Solo se reintentan notificaciones fallidas.")
+    if failed.channel == "sms" and is_suppressed(session, failed.recipient):
+        raise InvalidTransition(
+            "Ese número pidió no recibir más SMS; solo el vecino o vecina puede reactivarlos."
+        )
+    now = now or utcnow()
+    rendered = Rendered(failed.subject or "", failed.body, failed.body_html)
+    retry = add(
+        session,
+        failed.ticket,
+        failed.template,
+        failed.channel,
+        failed.recipient,
+        rendered,
+        now,
+        staff_id=failed.recipient_staff_id,
+    )
+    session.flush()
+    if failed.ticket is not None:
+        _record(
+            session,
+            failed.ticket,
+            actor,
+            "notification",
+            now,
+            public=False,
+            data={"retry_of": failed.id, "notification": retry.id},
+        )
+    session.flush()
+    return retry

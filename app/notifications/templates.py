@@ -1,0 +1,269 @@
+"""What each notification says, in Spanish (Flask-Babel; Spanish is the source language).
+
+Every message carries the ticket's tracking link. SMS copy avoids the accents that force UCS-2
+and fits two segments whatever the staff wrote: free text is folded to GSM-7 and shortened by
+``sms_text.fit``. Emails go as plain text and HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.models import Ticket
+from app.notifications import sms_text
+from app.tickets import codes
+
+MUNICIPALITY = "Municipalidad de Peñalolén"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str  # the email's plain-text part, or the SMS body
+    html: str | None = None
+
+
+def tracking_link(ticket_code: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/seguimiento/{ticket_code}"
+
+
+def _email(subject: str, paragraphs: list[str], link: str, link_label: str) -> Rendered:
+    footer = _("Este es un mensaje automático; no responda a este correo.")
+    text = "\n\n".join([*paragraphs, f"{link_label}: {link}", footer])
+    html = render_template(
+        "notifications/email.html",
+        subject=subject,
+        paragraphs=paragraphs,
+        link=link,
+        link_label=link_label,
+        footer=footer,
+    )
+    return Rendered(subject, text + "\n", html)
+
+
+# --- residents -------------------------------------------------------------------------------
+
+
+def received(ticket: Ticket, channel: str) -> Rendered:
+    code = codes.display(ticket.code)
+    link = tracking_link(ticket.code)
+    subject = _("Recibimos su solicitud N. %(code)s", code=code)
+    if channel == "sms":
+        text = _(
+            "%(m)s: recibimos su solicitud %(code)s. Siga su estado en %(link)s",
+            m=MUNICIPALITY,
+            code=code,
+            link=link,
+        )
+        return Rendered(subject, text)
+    return _email(
+        subject,
+        [
+            _("Hola:"),
+            _(
+                "La %(m)s recibió su solicitud N. %(code)s (%(category)s) y la derivó a %(dept)s.",
+                m=MUNICIPALITY,
+                code=code,
+                category=ticket.category.name,
+                dept=ticket.department.name,
+            ),
+            _("Con ese número puede seguir su estado en cualquier momento."),
+        ],
+        link,
+        _("Siga su solicitud"),
+    )
+
+
+def _resident_update(
+    ticket: Ticket, channel: str, subject: str, lead: str, sms_lead: str, body: str, tail: str
+) -> Rendered:
+    """A status change or reply the resident should read: the lead, the staff text, the link."""
+    link = tracking_link(ticket.code)
+    if channel == "sms":
+
+        def build(excerpt: str) -> str:
+            return " ".join(part for part in (sms_lead, excerpt, tail, link) if part)
+
+        return Rendered(subject, sms_text.fit(build, body))
+    return _email(subject, [lead, body], link, _("Vea el detalle de su solicitud"))
+
+
+def info_requested(ticket: Ticket, channel: str, question: str) -> Rendered:
+    code = codes.display(ticket.code)
+    return _resident_update(
+        ticket,
+        channel,
+        _("Necesitamos más datos sobre su solicitud N. %(code)s", code=code),
+        _("Para avanzar con su solicitud N. %(code)s necesitamos que nos responda:", code=code),
+        _("%(m)s: necesitamos mas datos sobre su solicitud %(code)s:", m=MUNICIPALITY, code=code),
+        question,
+        _("Responda a este mensaje o en"),
+    )
+
+
+def public_reply(ticket: Ticket, channel: str, reply: str) -> Rendered:
+    code = codes.display(ticket.code)
+    return _resident_update(
+        ticket,
+        channel,
+        _("Respuesta a su solicitud N. %(code)s", code=code),
+        _("La municipalidad respondió a su solicitud N. %(code)s:", code=code),
+        _("%(m)s, solicitud %(code)s:", m=MUNICIPALITY, code=code),
+        reply,
+        _("Vea"),
+    )
+
+
+def resolved(ticket: Ticket, channel: str, resolution: str) -> Rendered:
+    code = codes.display(ticket.code)
+    return _resident_update(
+        ticket,
+        channel,
+        _("Su solicitud N. %(code)s fue resuelta", code=code),
+        _("Su solicitud N. %(code)s fue resuelta:", code=code),
+        _("Su solicitud %(code)s fue resuelta:", code=code),
+        resolution,
+        _("Detalle:"),
+    )
+
+
+def rejected(ticket: Ticket, channel: str, reason: str) -> Rendered:
+    code = codes.display(ticket.code)
+    return _resident_update(
+        ticket,
+        channel,
+        _("Su solicitud N. %(code)s no corresponde a la municipalidad", code=code),
+        _("Revisamos su solicitud N. %(code)s y no corresponde a la municipalidad:", code=code),
+        _("Su solicitud %(code)s no corresponde a la municipalidad:", code=code),
+        reason,
+        _("Detalle:"),
+    )
+
+
+def duplicate(ticket: Ticket, channel: str, original: Ticket) -> Rendered:
+    code, original_code = codes.display(ticket.code), codes.display(original.code)
+    link = tracking_link(original.code)
+    subject = _("Su solicitud N. %(code)s ya estaba ingresada", code=code)
+    if channel == "sms":
+        text = _(
+            "Su solicitud %(code)s es la misma que la N. %(orig)s; su seguimiento continua en "
+            "%(link)s",
+            code=code,
+            orig=original_code,
+            link=link,
+        )
+        return Rendered(subject, text)
+    return _email(
+        subject,
+        [
+            _(
+                "Su solicitud N. %(code)s es la misma que la N. %(orig)s, que ya estamos "
+                "atendiendo. Su seguimiento continúa allí.",
+                code=code,
+                orig=original_code,
+            )
+        ],
+        link,
+        _("Siga la solicitud N. %(orig)s", orig=original_code),
+    )
+
+
+def survey(ticket: Ticket, channel: str, survey_link: str) -> Rendered:
+    code = codes.display(ticket.code)
+    subject = _("¿Cómo evaluaría la atención recibida? Solicitud N. %(code)s", code=code)
+    if channel == "sms":
+        text = _(
+            "¿Como evaluaria la atencion de su solicitud %(code)s? Responda con un numero del "
+            "1 (muy mala) al 5 (muy buena).",
+            code=code,
+        )
+        return Rendered(subject, text)
+    return _email(
+        subject,
+        [
+            _("Su solicitud N. %(code)s fue resuelta.", code=code),
+            _(
+                "¿Cómo evaluaría la atención recibida? Su respuesta, de 1 (muy mala) a "
+                "5 (muy buena), nos ayuda a mejorar. Toma menos de un minuto."
+            ),
+        ],
+        survey_link,
+        _("Responder la encuesta"),
+    )
+
+
+# --- staff (email) ----------------------------------------------------------------------------
+
+
+def assigned(ticket: Ticket) -> Rendered:
+    code = codes.display(ticket.code)
+    return _email(
+        _("Se le asignó el requerimiento N. %(code)s", code=code),
+        [
+            _(
+                "Se le asignó el requerimiento N. %(code)s (N° interno %(id)s, %(category)s).",
+                code=code,
+                id=ticket.id,
+                category=ticket.category.name,
+            ),
+            _("Descripción del vecino o vecina: %(text)s", text=ticket.description[:500]),
+        ],
+        tracking_link(ticket.code),
+        _("Vea el seguimiento público"),
+    )
+
+
+CLOCK_LABELS = {"first_response": "primera respuesta", "resolution": "resolución"}
+
+
+def sla_alert(ticket: Ticket, clock: str, level: str, due_local: str) -> Rendered:
+    code = codes.display(ticket.code)
+    what = _(CLOCK_LABELS[clock])
+    if level == "warning":
+        subject = _("Requerimiento N. %(code)s en riesgo: plazo de %(what)s", code=code, what=what)
+        lead = _(
+            "El requerimiento N. %(code)s lleva el 75 %% de su plazo de %(what)s, que vence el "
+            "%(due)s.",
+            code=code,
+            what=what,
+            due=due_local,
+        )
+    else:
+        subject = _("Requerimiento N. %(code)s fuera de plazo de %(what)s", code=code, what=what)
+        lead = _(
+            "El requerimiento N. %(code)s venció su plazo de %(what)s el %(due)s.",
+            code=code,
+            what=what,
+            due=due_local,
+        )
+    details = _(
+        "N° interno %(id)s · %(category)s · %(dept)s",
+        id=ticket.id,
+        category=ticket.category.name,
+        dept=ticket.department.name,
+    )
+    return _email(subject, [lead, details], tracking_link(ticket.code), _("Vea el seguimiento"))
+
+
+TEMPLATES = {
+    "received": received,
+    "info_requested": info_requested,
+    "public_reply": public_reply,
+    "resolved": resolved,
+    "rejected": rejected,
+    "duplicate": duplicate,
+    "survey": survey,
+    "assigned": assigned,
+    "sla_warning": sla_alert,
+    "sla_breached": sla_alert,
+}
+
+
+def render(name: str, *args, **kwargs) -> Rendered:
+    """Render a template in Spanish whatever the current request's language."""
+    with force_locale("es"):
+        return TEMPLATES[name](*args, **kwargs)

@@ -1,0 +1,54 @@
+"""``/encuesta/<token>``: the satisfaction survey a resident reaches from the signed link."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from app.extensions import db
+from app.public import bp
+from app.tickets.codes import display
+from app.tickets.errors import DomainError
+from app.tickets.survey import MAX_COMMENT, answered, record_satisfaction, ticket_for_token
+
+RATINGS = [
+    ("5", _l("5 · Muy buena")),
+    ("4", _l("4 · Buena")),
+    ("3", _l("3 · Regular")),
+    ("2", _l("2 · Mala")),
+    ("1", _l("1 · Muy mala")),
+]
+
+
+class SurveyForm(FlaskForm):
+    rating = RadioField(
+        _l("¿Cómo evaluaría la atención recibida?"),
+        choices=RATINGS,
+        validators=[InputRequired(_l("Elija una nota del 1 al 5."))],
+    )
+    comment = TextAreaField(_l("Comentario (opcional)"), validators=[Length(max=MAX_COMMENT)])
+
+
+@bp.route("/encuesta/<token>", methods=["GET", "POST"])
+def survey(token: str):
+    try:
+        ticket = ticket_for_token(db.session, token)
+    except DomainError as error:
+        return render_template("public/survey.html", error=error.message), 404
+    code = display(ticket.code)
+    if answered(db.session, ticket) is not None:
+        return render_template("public/survey.html", code=code, thanks=True)
+    form = SurveyForm()
+    if form.validate_on_submit():
+        try:
+            record_satisfaction(db.session, ticket, int(form.rating.data), form.comment.data, "web")
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("public/survey.html", code=code, error=error.message), 409
+        db.session.commit()
+        return render_template("public/survey.html", code=code, thanks=True)
+    status = 422 if form.errors else 200
+    return render_template("public/survey.html", code=code, form=form), status

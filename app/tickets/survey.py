@@ -1,0 +1,120 @@
+"""Satisfaction surveys: the signed link residents answer through, and recording an answer.
+
+The link carries the ticket code signed with the app's secret (itsdangerous), so it cannot be
+forged or pointed at another ticket, and it expires. One answer per ticket; an answer closes a
+resolved ticket (DESIGN: resolved -> closed when the survey is answered).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import SURVEY_CHANNELS, SatisfactionRating, Ticket, utcnow
+from app.tickets import lifecycle
+from app.tickets.errors import InvalidTransition, NotFound, ValidationFailed
+from app.tickets.permissions import RESIDENT, SYSTEM
+
+SALT = "conectados.survey"
+MAX_COMMENT = 1000
+DEFAULT_MAX_AGE_DAYS = 30
+ANSWERABLE = frozenset({lifecycle.RESOLVED, lifecycle.CLOSED})
+
+
+class SurveyLinkInvalid(NotFound):
+    message = "El enlace de la encuesta no es válido."
+
+
+class SurveyLinkExpired(NotFound):
+    message = "El enlace de la encuesta venció."
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def make_token(ticket: Ticket) -> str:
+    return _serializer().dumps(ticket.code)
+
+
+def read_token(token: str, max_age_days: int | None = None) -> str:
+    """The ticket code a survey token was made for. Raises SurveyLinkInvalid / Expired."""
+    days = max_age_days or current_app.config.get("SURVEY_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS)
+    try:
+        return _serializer().loads(token, max_age=days * 86400)
+    except SignatureExpired as exc:
+        raise SurveyLinkExpired() from exc
+    except BadSignature as exc:
+        raise SurveyLinkInvalid() from exc
+
+
+def ticket_for_token(session: Session, token: str) -> Ticket:
+    code = read_token(token)
+    ticket = session.scalar(select(Ticket).where(Ticket.code == code))
+    if ticket is None:
+        raise SurveyLinkInvalid()
+    return ticket
+
+
+def answered(session: Session, ticket: Ticket) -> SatisfactionRating | None:
+    return session.scalar(
+        select(SatisfactionRating).where(SatisfactionRating.ticket_id == ticket.id)
+    )
+
+
+def record_satisfaction(
+    session: Session,
+    ticket: Ticket,
+    rating: int,
+    comment: str | None,
+    channel: str,
+    *,
+    now: datetime | None = None,
+) -> SatisfactionRating:
+    """Store the resident's rating (1-5) once; close the ticket if it is still resolved."""
+    from app.tickets.service import _record, transition  # service imports this module's callers
+
+    if channel not in SURVEY_CHANNELS:
+        raise ValidationFailed("Canal desconocido.", field="channel")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationFailed("Elija una nota del 1 al 5.", field="rating")
+    if ticket.status not in ANSWERABLE:
+        raise InvalidTransition("La encuesta se responde cuando la solicitud está resuelta.")
+    if answered(session, ticket) is not None:
+        raise InvalidTransition("Esta encuesta ya fue respondida. ¡Gracias!")
+    now = now or utcnow()
+    comment = (comment or "").strip()[:MAX_COMMENT] or None
+    rating_row = SatisfactionRating(
+        ticket_id=ticket.id,
+        rating=rating,
+        comment=comment,
+        channel=channel,
+        ticket_channel=ticket.channel,
+        created_at=now,
+    )
+    session.add(rating_row)
+    _record(
+        session,
+        ticket,
+        RESIDENT,
+        "survey",
+        now,
+        body=comment,
+        public=False,
+        data={"rating": rating, "channel": channel},
+    )
+    if ticket.status == lifecycle.RESOLVED:
+        transition(
+            session,
+            ticket,
+            lifecycle.CLOSED,
+            SYSTEM,
+            body="Cerrada tras la respuesta a la encuesta de satisfacción.",
+            now=now,
+        )
+    session.flush()
+    return rating_row

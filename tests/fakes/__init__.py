@@ -1,0 +1,1 @@
+"""Fakes at the process boundary: servers our real clients (twilio, smtplib) talk to."""

@@ -1,0 +1,152 @@
+"""Faults the workers must survive, against a real Redis the test starts and stops itself:
+no ticket lost when Redis is down, nothing lost or sent twice when a worker is killed, and
+everything delivered through a flaky Twilio (except to a number that opted out)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import Notification, SmsSuppression, Ticket
+from app.tickets import Actor, transition
+from workers.jobs import relay_outbox
+from workers.queue import redis_connection
+from workers.worker import make_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def drain(app, session, rounds: int = 50) -> None:
+    """Relay what is due and let an in-process RQ worker run the queue, until nothing is
+    pending (retries wait out their short backoff)."""
+    for _ in range(rounds):
+        session.commit()
+        relay_outbox()
+        make_worker(app, redis_connection(), fork=False).work(burst=True)
+        session.expire_all()
+        pending = session.scalar(
+            select(func.count()).where(Notification.status.in_(("pending", "sending")))
+        )
+        if not pending:
+            return
+        time.sleep(0.05)
+    raise AssertionError("notifications still pending")
+
+
+def mobiles(count: int) -> list[str]:
+    return [f"+5699{n:07d}" for n in range(1, count + 1)]
+
+
+@pytest.fixture
+def agent(make_user, make_category):
+    category = make_category()
+    return category, Actor.staff(make_user("agent", department=category.department))
+
+
+def test_redis_down_while_200_tickets_are_filed(
+    app, session, make_ticket, agent, providers, own_redis
+):  # noqa: E501
+    _, smtp = providers
+    category, _ = agent
+    own_redis.stop()
+    started = time.monotonic()
+    for n in range(200):
+        make_ticket(category, email=f"vecino{n}@example.cl", consent_notify=True)
+        session.commit()  # the enqueue after commit fails: Redis is down
+    filing_seconds = time.monotonic() - started
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 200
+    assert session.scalar(select(func.count()).where(Notification.status == "pending")) == 200
+
+    own_redis.start()
+    relay_outbox()
+    relay_outbox()  # twice: still one delivery each
+    drain(app, session)
+    received = Counter(message["To"] for message in smtp.messages)
+    assert len(received) == 200 and set(received.values()) == {1}
+    assert filing_seconds < 30
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
+    app, database_url, session, make_ticket, agent, providers, own_redis
+):
+    twilio, _ = providers
+    twilio.delay_seconds = 0.05  # each send takes a while: the kill lands mid-delivery
+    category, staff = agent
+    numbers = mobiles(30)
+    for number in numbers:
+        ticket = make_ticket(category, channel="sms", mobile=number, source_ref=number)
+        transition(session, ticket, "rejected", staff, body="No es municipal.")
+    session.commit()  # 30 delivery jobs wait in our Redis
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": own_redis.url,
+        "SMS_BACKEND": "twilio",
+        "TWILIO_API_BASE_URL": twilio.base_url,
+        "TWILIO_AUTH_TOKEN": "test-token",
+        "TWILIO_FROM": "+56222222222",
+        "PUBLIC_BASE_URL": "http://testserver",
+        "RELAY_INTERVAL_SECONDS": "3600",
+    }
+    worker = subprocess.Popen(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "flask", "--app", "app", "worker"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(twilio.messages) < 8 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, no goodbye
+        worker.wait(timeout=10)
+    sent_before_kill = len(twilio.messages)
+    assert 8 <= sent_before_kill < 30
+    session.expire_all()
+    in_flight = session.scalar(select(func.count()).where(Notification.status == "sending"))
+    print(f"killed after {sent_before_kill} sends, {in_flight} claimed and unfinished")
+
+    app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"] = 0  # the dead worker's claims are stale now
+    try:
+        drain(app, session)
+    finally:
+        app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"] = 300
+    sent = Counter(message["To"] for message in twilio.messages)
+    assert sent == Counter(numbers)  # every number exactly once
+    statuses = session.scalars(select(Notification.status)).all()
+    assert statuses == ["sent"] * 30
+
+
+def test_a_flaky_twilio_delivers_everything_but_never_retries_an_opt_out(
+    app, session, make_ticket, agent, providers, own_redis
+):
+    twilio, _ = providers
+    twilio.fail_with(("500", "timeout"), every=3)  # a third of requests: errors or silence
+    opted_out = "+56998765432"
+    twilio.fail_number(opted_out, "21610")
+    category, staff = agent
+    numbers = mobiles(30)
+    for number in [*numbers, opted_out]:
+        ticket = make_ticket(category, channel="sms", mobile=number, source_ref=number)
+        transition(session, ticket, "rejected", staff, body="No es municipal.")
+    drain(app, session)
+
+    sent = Counter(message["To"] for message in twilio.messages)
+    assert sent == Counter(numbers)
+    rows = session.scalars(select(Notification)).all()
+    assert sum(row.attempts > 1 for row in rows) >= 5  # retries happened
+    [refused] = [row for row in rows if row.recipient == opted_out]
+    assert (refused.status, refused.attempts) == ("failed", 1)
+    assert session.get(SmsSuppression, opted_out) is not None
