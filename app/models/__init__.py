@@ -1,15 +1,19 @@
 """All models, importable from one place (Alembic's autogenerate sees them through here)."""
 
 from app.models.base import Base, UTCDateTime, utcnow
+from app.models.dashboards import DASHBOARD_INDEXES
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, StaffUser
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
+from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
 from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
 
 __all__ = [
     "CHANNELS",
+    "DASHBOARD_INDEXES",
     "ROLES",
+    "SURVEY_CHANNELS",
     "TEMPLATE_KINDS",
     "ApiKey",
     "AppendOnlyError",
@@ -20,6 +24,7 @@ __all__ = [
     "Department",
     "Notification",
     "ResponseTemplate",
+    "SatisfactionRating",
     "Setting",
     "SmsSuppression",
     "StaffUser",

@@ -1,0 +1,38 @@
+"""dashboards: indexes for period aggregates (by creation per department, by resolution,
+by first response)
+
+Revision ID: 0005_dashboards
+Revises: 0004_surveys_for_dashboards
+Create Date: 2026-11-24 23:40:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = "0005_dashboards"
+down_revision = "0004_surveys_for_dashboards"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tickets_department_created", ["department_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_tickets_resolved_at", ["resolved_at"], unique=False)
+        batch_op.create_index(
+            "ix_tickets_department_resolved", ["department_id", "resolved_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tickets_first_responded_at", ["first_responded_at"], unique=False
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_first_responded_at")
+        batch_op.drop_index("ix_tickets_department_resolved")
+        batch_op.drop_index("ix_tickets_resolved_at")
+        batch_op.drop_index("ix_tickets_department_created")
