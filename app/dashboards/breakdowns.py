@@ -18,21 +18,22 @@ from app.models import Category, SatisfactionRating, Ticket
 
 def by_channel(session: Session, scope: Scope) -> list[tuple[str, int]]:
     rows = session.execute(
-        select(Ticket.channel, func.count(Ticket.id))
+        select(Ticket.channel, func.count())
         .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
         .group_by(Ticket.channel)
-        .order_by(func.count(Ticket.id).desc(), Ticket.channel)
+        .order_by(func.count().desc(), Ticket.channel)
     ).all()
     return [(channel, int(count)) for channel, count in rows]
 
 
 def by_category(session: Session, scope: Scope, limit: int = 15) -> list[tuple[int, str, int]]:
     rows = session.execute(
-        select(Category.id, Category.name, func.count(Ticket.id))
+        select(Category.id, Category.name, func.count())
+        .select_from(Ticket)
         .join(Category, Category.id == Ticket.category_id)
         .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
         .group_by(Category.id, Category.name)
-        .order_by(func.count(Ticket.id).desc(), Category.name)
+        .order_by(func.count().desc(), Category.name)
         .limit(limit)
     ).all()
     return [(category_id, name, int(count)) for category_id, name, count in rows]
@@ -73,6 +74,7 @@ def breaches_by_category(session: Session, scope: Scope, limit: int = 5) -> list
     )
     rows = session.execute(
         select(Category.id, Category.name, first, resolution)
+        .select_from(Ticket)
         .join(Category, Category.id == Ticket.category_id)
         .where(*scope.conditions(), or_(first_in, resolved_in))
         .group_by(Category.id, Category.name)
@@ -155,10 +157,11 @@ def satisfaction_by_channel(session: Session, scope: Scope) -> list[ChannelSatis
     rows = session.execute(
         select(
             Ticket.channel,
-            func.count(Ticket.id),
+            func.count(),
             func.count(SatisfactionRating.id),
             func.avg(SatisfactionRating.rating),
         )
+        .select_from(Ticket)
         .outerjoin(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
         .where(*scope.conditions(), *in_span(Ticket.resolved_at, scope.span))
         .group_by(Ticket.channel)

@@ -52,15 +52,11 @@ class Summary:
 
 def summary(session: Session, scope: Scope, now: datetime) -> Summary:
     conditions = scope.conditions()
-    received = select(func.count(Ticket.id)).where(
-        *conditions, *in_span(Ticket.created_at, scope.span)
-    )
-    resolved = select(func.count(Ticket.id)).where(
-        *conditions, *in_span(Ticket.resolved_at, scope.span)
-    )
+    received = select(func.count()).where(*conditions, *in_span(Ticket.created_at, scope.span))
+    resolved = select(func.count()).where(*conditions, *in_span(Ticket.resolved_at, scope.span))
     overdue = case((and_(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None)), 1), else_=0)
     backlog_row = session.execute(
-        select(func.count(Ticket.id), func.coalesce(func.sum(overdue), 0)).where(
+        select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
             *conditions, Ticket.status.in_(OPEN_STATUSES)
         )
     ).one()
@@ -129,7 +125,8 @@ def clock(session: Session, scope: Scope, name: str) -> Clock:
     stopped_at, business, calendar_minutes, target = CLOCKS[name]
     conditions = [*scope.conditions(), *in_span(stopped_at, scope.span)]
     stopped, within_target = session.execute(
-        select(func.count(Ticket.id), within(business, target))
+        select(func.count(), within(business, target))
+        .select_from(Ticket)
         .join(Category, Category.id == Ticket.category_id)
         .where(*conditions)
     ).one()
@@ -179,7 +176,7 @@ def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
     resolved_in = [*conditions, *in_span(Ticket.resolved_at, scope.span)]
     received = dict(
         session.execute(
-            select(Ticket.department_id, func.count(Ticket.id))
+            select(Ticket.department_id, func.count())
             .where(*conditions, *in_span(Ticket.created_at, scope.span))
             .group_by(Ticket.department_id)
         ).all()
@@ -189,9 +186,10 @@ def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
         for row in session.execute(
             select(
                 Ticket.department_id,
-                func.count(Ticket.id),
+                func.count(),
                 within(Ticket.resolution_business_minutes, Category.resolution_minutes),
             )
+            .select_from(Ticket)
             .join(Category, Category.id == Ticket.category_id)
             .where(*resolved_in)
             .group_by(Ticket.department_id)
@@ -211,6 +209,7 @@ def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
         row[0]: row[1:]
         for row in session.execute(
             select(Ticket.department_id, func.avg(SatisfactionRating.rating), func.count())
+            .select_from(Ticket)
             .join(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
             .where(*resolved_in)
             .group_by(Ticket.department_id)
