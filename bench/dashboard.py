@@ -75,13 +75,16 @@ def views(session, now) -> dict[str, Callable[[], object]]:
     }
 
 
-def timed(function: Callable[[], object], repeat: int) -> float:
-    samples = []
+def interleaved(first: Callable[[], object], second: Callable[[], object], repeat: int):
+    """Median times of two functions run alternately, so caches and background I/O (a
+    checkpoint, autovacuum) weigh on both alike."""
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for function, times in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - started)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def measure(engine, session, now, repeat: int) -> list[tuple[str, int, float, float]]:
@@ -95,7 +98,6 @@ def measure(engine, session, now, repeat: int) -> list[tuple[str, int, float, fl
         event.listen(engine, "before_cursor_execute", record)
         view()  # warm-up run, recording the SQL it needs
         event.remove(engine, "before_cursor_execute", record)
-        figures = timed(view, repeat)
         raw = session.connection().connection.dbapi_connection
 
         def bare(raw=raw, sent=sent) -> None:
@@ -104,7 +106,8 @@ def measure(engine, session, now, repeat: int) -> list[tuple[str, int, float, fl
                     cursor.execute(statement, parameters)
                     cursor.fetchall()
 
-        floor = timed(bare, repeat)
+        bare()  # warm-up of the replay
+        figures, floor = interleaved(view, bare, repeat)
         results.append((name, len(sent), figures, floor))
     return results
 
@@ -133,6 +136,8 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
             with db.engine.begin() as conn:
                 generate(conn, args.tickets)
             vacuum(db.engine)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("CHECKPOINT"))  # write the load out before timing
             print(f"{args.tickets:,} tickets generated in {time.perf_counter() - started:.1f} s")
             results = measure(db.engine, db.session, utcnow(), args.repeat)
             db.session.remove()
