@@ -14,6 +14,11 @@ CHART_WIDTH = 560
 COLORS = ("#00527f", "#b35900")  # both >= 3:1 against white (WCAG 1.4.11)
 
 
+def _short(label: str, limit: int = 26) -> str:
+    """Bar labels fit the left margin; the full names are in the table beside the chart."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -34,7 +39,7 @@ def bar_chart(title: str, items: Sequence[tuple[str, float | None]]) -> Markup:
         shown = "—" if value is None else _number(value)
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">'
-            f"{escape(str(label)[:30])}</text>"
+            f"{escape(_short(str(label)))}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{bar}" height="{BAR_HEIGHT - 6}" '
             f'fill="{COLORS[0]}"/>'
             f'<text x="{LABEL_WIDTH + bar + 4}" y="{y + 15}">{escape(shown)}</text>'
