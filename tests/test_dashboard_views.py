@@ -131,3 +131,30 @@ def test_the_transparency_page_is_public_cacheable_and_impersonal(client, desk):
     assert not re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]", html)
     home = client.get("/").get_data(as_text=True)
     assert 'href="/transparencia"' in home
+
+
+def test_an_empty_desk_shows_dashes_not_errors(client, login, make_user, make_department):
+    make_department("DOP", "Dirección de Operaciones")
+    login(make_user("admin"))
+    html = client.get("/staff/dashboard").get_data(as_text=True)
+    assert "Tablero de tiempos de respuesta" in html and "Sin requerimientos en el periodo." in html
+    rows = figures(client.get("/staff/dashboard.csv"))
+    assert rows[("tiempos", "resolucion", "mediana_horas_habiles")] == ""
+    assert rows[("resumen", "recibidas", "cantidad")] == "0"
+    assert client.get("/transparencia").status_code == 200
+
+
+def test_an_admin_drills_into_another_department(client, login, make_user, desk):
+    login(make_user("admin"))
+    html = client.get(
+        "/staff/tickets",
+        query_string={**NOVEMBER, "estado": "todas", "direccion": str(desk.dideco.id)},
+    ).get_data(as_text=True)
+    assert len(_queue_codes(html)) == 1
+
+
+def test_csv_cells_never_start_a_formula():
+    from app.dashboards.export import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert (_cell("Luminaria"), _cell(None), _cell(3)) == ("Luminaria", "", 3)

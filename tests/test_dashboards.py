@@ -200,3 +200,15 @@ def test_transparency_shows_the_dashboard_numbers(session, desk, calendar):
         assert year_row.received == (1 if year_row.name == "Dirección de Operaciones" else 0)
     admin = build_dashboard(session, Scope(span=span), calendar, NOW, compare_departments=True)
     assert admin.departments == [month for _, month in public.rows]
+
+
+def test_business_days_back_skip_weekends_holidays_and_closed_days():
+    from app.dashboards.periods import business_days_before
+    from app.tickets.calendar import BusinessCalendar
+
+    closed_monday = BusinessCalendar(closed_days=frozenset({date(2026, 11, 23)}))
+    assert business_days_before(closed_monday, NOW, 1) == local(11, 20)  # Friday 10:00
+    # From Monday 8:00 (before opening), one whole working day back is Friday's opening.
+    assert business_days_before(BusinessCalendar(), local(11, 23, 8), 1) == local(11, 20, 8, 30)
+    # 18 September (Fiestas Patrias, Friday) and 19 September (Saturday) are not worked.
+    assert business_days_before(BusinessCalendar(), local(9, 21, 10), 1) == local(9, 17, 10)
