@@ -27,6 +27,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import api
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
+    from app.dashboards.transparency import bp as transparency_bp
+    from app.dashboards.views import bp as dashboards_bp
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.models import StaffUser
     from app.models.base import render_item
@@ -83,6 +85,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(transparency_bp)
     api.init_app(app)
     api.register_blueprint(api_blp)
     csrf.exempt(api_blp)  # API keys; staff sessions are checked in app/api/auth.py

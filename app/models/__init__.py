@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic's autogenerate sees them through here)."""
 
 from app.models.base import Base, UTCDateTime, utcnow
+from app.models.dashboards import DASHBOARD_INDEXES
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, StaffUser
@@ -11,7 +12,9 @@ from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
 
 __all__ = [
     "CHANNELS",
+    "DASHBOARD_INDEXES",
     "ROLES",
+    "SURVEY_CHANNELS",
     "TEMPLATE_KINDS",
     "ApiKey",
     "AppendOnlyError",
@@ -23,6 +26,7 @@ __all__ = [
     "InboundSms",
     "Notification",
     "ResponseTemplate",
+    "SatisfactionRating",
     "Setting",
     "SURVEY_CHANNELS",
     "SatisfactionRating",

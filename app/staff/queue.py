@@ -12,12 +12,14 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from app.catalog import grouped_categories
+from app.dashboards.drill import DRILL_KEYS, apply_drill_filters, is_drill_down
 from app.extensions import db
 from app.models import CHANNELS, StaffUser, Ticket, utcnow
 from app.public.presenters import status_label
 from app.staff import bp
 from app.tickets.codes import CodeError, display, parse
 from app.tickets.lifecycle import OPEN_STATUSES, STATUSES
+from app.tickets.sla import business_calendar
 
 PAGE_SIZE = 50
 AT_RISK_WINDOW = timedelta(hours=24)
@@ -92,6 +94,8 @@ def _after(statement: Select, cursor: str | None) -> Select:
 def queue():
     now = utcnow()
     base = _apply_filters(_scope(select(Ticket)), request.args, now)
+    if is_drill_down(request.args):  # links from the dashboard (app/dashboards/drill.py)
+        base = apply_drill_filters(base, request.args, now, business_calendar(db.session))
     rows = db.session.scalars(
         _after(base, request.args.get("despues"))
         .options(selectinload(Ticket.category), selectinload(Ticket.assignee))
@@ -135,6 +139,7 @@ def queue():
         args=request.args,
         display=display,
         first_url=first_url,
+        drill_keys=DRILL_KEYS,
     )
 
 

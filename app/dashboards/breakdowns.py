@@ -1,0 +1,178 @@
+"""Breakdowns of the period: volume by channel and category, breaches by category, the weekly
+trend and satisfaction per attention channel. Aggregate SQL only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.dashboards.figures import MINUTES_PER_HOUR, ratio
+from app.dashboards.percentiles import percentiles
+from app.dashboards.periods import day_boundaries, week_starts
+from app.dashboards.scope import Scope, in_span
+from app.models import Category, SatisfactionRating, Ticket
+
+
+def by_channel(session: Session, scope: Scope) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(Ticket.channel, func.count())
+        .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
+        .group_by(Ticket.channel)
+        .order_by(func.count().desc(), Ticket.channel)
+    ).all()
+    return [(channel, int(count)) for channel, count in rows]
+
+
+def by_category(session: Session, scope: Scope, limit: int = 15) -> list[tuple[int, str, int]]:
+    rows = session.execute(
+        select(Category.id, Category.name, func.count())
+        .select_from(Ticket)
+        .join(Category, Category.id == Ticket.category_id)
+        .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
+        .group_by(Category.id, Category.name)
+        .order_by(func.count().desc(), Category.name)
+        .limit(limit)
+    ).all()
+    return [(category_id, name, int(count)) for category_id, name, count in rows]
+
+
+@dataclass(frozen=True)
+class Breaches:
+    category_id: int
+    name: str
+    first_response: int
+    resolution: int
+
+    @property
+    def total(self) -> int:
+        return self.first_response + self.resolution
+
+
+def breaches_by_category(session: Session, scope: Scope, limit: int = 5) -> list[Breaches]:
+    """Clocks that stopped in the period beyond their target, per category, most first."""
+    span = scope.span
+    first_in = (Ticket.first_responded_at >= span.start) & (Ticket.first_responded_at < span.end)
+    resolved_in = (Ticket.resolved_at >= span.start) & (Ticket.resolved_at < span.end)
+    first = func.sum(
+        case(
+            (
+                first_in
+                & (Ticket.first_response_business_minutes > Category.first_response_minutes),
+                1,
+            ),
+            else_=0,
+        )
+    )
+    resolution = func.sum(
+        case(
+            (resolved_in & (Ticket.resolution_business_minutes > Category.resolution_minutes), 1),
+            else_=0,
+        )
+    )
+    rows = session.execute(
+        select(Category.id, Category.name, first, resolution)
+        .select_from(Ticket)
+        .join(Category, Category.id == Ticket.category_id)
+        .where(*scope.conditions(), or_(first_in, resolved_in))
+        .group_by(Category.id, Category.name)
+        .having(first + resolution > 0)
+        .order_by((first + resolution).desc(), Category.name)
+        .limit(limit)
+    ).all()
+    return [Breaches(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    received: int
+    resolved: int
+    median_hours: float | None  # business hours to resolve, tickets resolved that week
+
+
+def _week_of(column, boundaries):
+    """The index of the weekly bucket an instant falls in (boundaries: bucket starts, ascending)."""
+    whens = [(column >= start, index) for index, start in reversed(list(enumerate(boundaries)))]
+    return case(*whens, else_=-1)
+
+
+def weekly_trend(session: Session, scope: Scope, timezone: str) -> list[Week]:
+    starts = week_starts(scope.span)
+    boundaries = day_boundaries(starts, timezone)
+    conditions = scope.conditions()
+
+    def counted(column) -> dict[int, int]:
+        weeks = (
+            select(_week_of(column, boundaries).label("week"))
+            .where(*conditions, *in_span(column, scope.span))
+            .subquery()
+        )
+        return dict(
+            session.execute(select(weeks.c.week, func.count()).group_by(weeks.c.week)).all()
+        )
+
+    received, resolved = counted(Ticket.created_at), counted(Ticket.resolved_at)
+    medians = percentiles(
+        session,
+        select(
+            _week_of(Ticket.resolved_at, boundaries).label("group"),
+            Ticket.resolution_business_minutes.label("business"),
+        ).where(*conditions, *in_span(Ticket.resolved_at, scope.span)),
+        ["business"],
+        [0.5],
+    )
+    return [
+        Week(
+            start=start,
+            received=int(received.get(index, 0)),
+            resolved=int(resolved.get(index, 0)),
+            median_hours=(
+                None
+                if medians.get(index, [None])[0] is None
+                else round(medians[index][0] / MINUTES_PER_HOUR, 1)
+            ),
+        )
+        for index, start in enumerate(starts)
+    ]
+
+
+@dataclass(frozen=True)
+class ChannelSatisfaction:
+    channel: str
+    resolved: int
+    ratings: int
+    average: float | None
+
+    @property
+    def response_rate(self) -> float | None:
+        return ratio(self.ratings, self.resolved)
+
+
+def satisfaction_by_channel(session: Session, scope: Scope) -> list[ChannelSatisfaction]:
+    """Per attention channel, over tickets resolved in the period: their ratings' average and
+    the share of them that were rated."""
+    rows = session.execute(
+        select(
+            Ticket.channel,
+            func.count(),
+            func.count(SatisfactionRating.id),
+            func.avg(SatisfactionRating.rating),
+        )
+        .select_from(Ticket)
+        .outerjoin(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
+        .where(*scope.conditions(), *in_span(Ticket.resolved_at, scope.span))
+        .group_by(Ticket.channel)
+        .order_by(Ticket.channel)
+    ).all()
+    return [
+        ChannelSatisfaction(
+            channel=channel,
+            resolved=int(resolved),
+            ratings=int(rated),
+            average=None if average is None else round(float(average), 2),
+        )
+        for channel, resolved, rated, average in rows
+    ]

@@ -1,0 +1,242 @@
+"""The dashboard figures, computed by aggregate SQL over indexed columns. The one source for
+both the staff dashboard and the public transparency page, so both always show the same numbers.
+
+Definitions (see README, "Dashboards and transparency"):
+- received: tickets created in the period; resolved: tickets whose resolution was recorded in
+  the period (``resolved_at``; a reopened ticket counts again when it is resolved again);
+- backlog now: tickets open now (new, in progress, waiting for the resident); overdue now: open,
+  not paused, and past the due instant that matters now (the staff queue's "fuera de plazo");
+- first response / resolution figures cover the clocks that stopped in the period, from the
+  minutes stored when they stopped; "within target": stored business minutes <= the category's
+  target minutes; percentiles are continuous (``percentile_cont``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from app.dashboards.percentiles import percentiles
+from app.dashboards.periods import AGING_BUCKETS, aging_boundaries
+from app.dashboards.scope import Scope, in_span
+from app.models import Category, Department, SatisfactionRating, Ticket
+from app.tickets.calendar import BusinessCalendar
+from app.tickets.lifecycle import OPEN_STATUSES
+
+MINUTES_PER_HOUR = 60
+MINUTES_PER_DAY = 24 * 60
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _count(session: Session, statement: Select) -> int:
+    return int(session.scalar(statement) or 0)
+
+
+def within(value, target):
+    return func.coalesce(func.sum(case((value <= target, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class Summary:
+    received: int
+    resolved: int
+    backlog: int
+    overdue: int
+
+
+def summary(session: Session, scope: Scope, now: datetime) -> Summary:
+    conditions = scope.conditions()
+    received = select(func.count()).where(*conditions, *in_span(Ticket.created_at, scope.span))
+    resolved = select(func.count()).where(*conditions, *in_span(Ticket.resolved_at, scope.span))
+    overdue = case((and_(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None)), 1), else_=0)
+    backlog_row = session.execute(
+        select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
+            *conditions, Ticket.status.in_(OPEN_STATUSES)
+        )
+    ).one()
+    return Summary(
+        received=_count(session, received),
+        resolved=_count(session, resolved),
+        backlog=int(backlog_row[0]),
+        overdue=int(backlog_row[1]),
+    )
+
+
+def aging(
+    session: Session, scope: Scope, calendar: BusinessCalendar, now: datetime
+) -> list[tuple[str, int]]:
+    """Open tickets by whole business days since creation: four boundary instants computed with
+    the calendar, then one CASE and count in SQL."""
+    boundaries = aging_boundaries(calendar, now)  # 3, 6, 11, 21 business days back
+    whens = [
+        (Ticket.created_at <= boundary, index)
+        for index, boundary in reversed(list(enumerate(boundaries, start=1)))
+    ]
+    bucketed = (
+        select(case(*whens, else_=0).label("bucket"))
+        .where(*scope.conditions(), Ticket.status.in_(OPEN_STATUSES))
+        .subquery()
+    )
+    counts = dict(
+        session.execute(select(bucketed.c.bucket, func.count()).group_by(bucketed.c.bucket)).all()
+    )
+    return [(label, int(counts.get(index, 0))) for index, (label, _, _) in enumerate(AGING_BUCKETS)]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA clock (first response or resolution) over the clocks stopped in the period."""
+
+    stopped: int
+    within_target: int
+    median_hours: float | None  # business hours
+    p90_hours: float | None
+    median_days: float | None  # calendar days
+    p90_days: float | None
+
+    @property
+    def compliance(self) -> float | None:
+        return ratio(self.within_target, self.stopped)
+
+
+CLOCKS = {
+    "first_response": (
+        Ticket.first_responded_at,
+        Ticket.first_response_business_minutes,
+        Ticket.first_response_calendar_minutes,
+        Category.first_response_minutes,
+    ),
+    "resolution": (
+        Ticket.resolved_at,
+        Ticket.resolution_business_minutes,
+        Ticket.resolution_calendar_minutes,
+        Category.resolution_minutes,
+    ),
+}
+
+
+def clock(session: Session, scope: Scope, name: str) -> Clock:
+    stopped_at, business, calendar_minutes, target = CLOCKS[name]
+    conditions = [*scope.conditions(), *in_span(stopped_at, scope.span)]
+    stopped, within_target = session.execute(
+        select(func.count(), within(business, target))
+        .select_from(Ticket)
+        .join(Category, Category.id == Ticket.category_id)
+        .where(*conditions)
+    ).one()
+    source = select(
+        literal(0).label("group"), business.label("business"), calendar_minutes.label("calendar")
+    ).where(*conditions)
+    found = percentiles(session, source, ["business", "calendar"], [0.5, 0.9]).get(0)
+    p50_b, p90_b, p50_c, p90_c = found or [None] * 4
+    return Clock(
+        stopped=int(stopped),
+        within_target=int(within_target),
+        median_hours=_scaled(p50_b, MINUTES_PER_HOUR),
+        p90_hours=_scaled(p90_b, MINUTES_PER_HOUR),
+        median_days=_scaled(p50_c, MINUTES_PER_DAY),
+        p90_days=_scaled(p90_c, MINUTES_PER_DAY),
+    )
+
+
+def _scaled(minutes: float | None, unit: int) -> float | None:
+    return None if minutes is None else round(minutes / unit, 1)
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One line of the comparison table (staff) and of the transparency page (public)."""
+
+    department_id: int
+    name: str
+    highlighted: bool
+    received: int
+    resolved: int
+    within_target: int
+    median_days: float | None  # calendar days to resolve
+    median_hours: float | None  # business hours to resolve
+    rating: float | None
+    ratings: int
+
+    @property
+    def compliance(self) -> float | None:
+        return ratio(self.within_target, self.resolved)
+
+
+def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
+    """Per active department: received, resolved, within target, median time, satisfaction.
+    Highlighted departments first, then by name."""
+    conditions = scope.conditions()
+    resolved_in = [*conditions, *in_span(Ticket.resolved_at, scope.span)]
+    received = dict(
+        session.execute(
+            select(Ticket.department_id, func.count())
+            .where(*conditions, *in_span(Ticket.created_at, scope.span))
+            .group_by(Ticket.department_id)
+        ).all()
+    )
+    resolved = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                Ticket.department_id,
+                func.count(),
+                within(Ticket.resolution_business_minutes, Category.resolution_minutes),
+            )
+            .select_from(Ticket)
+            .join(Category, Category.id == Ticket.category_id)
+            .where(*resolved_in)
+            .group_by(Ticket.department_id)
+        )
+    }
+    medians = percentiles(
+        session,
+        select(
+            Ticket.department_id.label("group"),
+            Ticket.resolution_calendar_minutes.label("calendar"),
+            Ticket.resolution_business_minutes.label("business"),
+        ).where(*resolved_in),
+        ["calendar", "business"],
+        [0.5],
+    )
+    ratings = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(Ticket.department_id, func.avg(SatisfactionRating.rating), func.count())
+            .select_from(Ticket)
+            .join(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
+            .where(*resolved_in)
+            .group_by(Ticket.department_id)
+        )
+    }
+    listed = select(Department).where(Department.active.is_(True))
+    if scope.department_id is not None:
+        listed = listed.where(Department.id == scope.department_id)
+    rows = []
+    for department in session.scalars(
+        listed.order_by(Department.highlighted.desc(), Department.name)
+    ):
+        count, within_target = resolved.get(department.id, (0, 0))
+        median_c, median_b = medians.get(department.id, (None, None))
+        average, rated = ratings.get(department.id, (None, 0))
+        rows.append(
+            DepartmentRow(
+                department_id=department.id,
+                name=department.name,
+                highlighted=department.highlighted,
+                received=int(received.get(department.id, 0)),
+                resolved=int(count),
+                within_target=int(within_target),
+                median_days=_scaled(median_c, MINUTES_PER_DAY),
+                median_hours=_scaled(median_b, MINUTES_PER_HOUR),
+                rating=None if average is None else round(float(average), 1),
+                ratings=int(rated),
+            )
+        )
+    return rows

@@ -1,0 +1,52 @@
+"""``/transparencia``: per department, the last 12 full months and the current month, the same
+figures as the staff dashboard for those periods (``figures.departments``). No personal data:
+only counts, medians and averages per department. Cacheable by browsers and proxies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, current_app, render_template
+from sqlalchemy.orm import Session
+
+from app.dashboards.figures import DepartmentRow, departments
+from app.dashboards.periods import Period, month_start, period
+from app.dashboards.scope import Scope, local_today
+from app.extensions import db
+from app.models import utcnow
+
+bp = Blueprint("transparency", __name__)
+MAX_AGE = 15 * 60  # seconds: the figures move slowly; a quarter of an hour is fresh enough
+
+
+@dataclass(frozen=True)
+class Report:
+    year: Period
+    month: Period
+    rows: list[tuple[DepartmentRow, DepartmentRow]]  # (last 12 months, current month)
+
+
+def periods(today: date, timezone: str) -> tuple[Period, Period]:
+    """The 12 full months before the current one, and the current month up to today."""
+    this_month = month_start(today)
+    year = period(month_start(today, 12), this_month - timedelta(days=1), timezone)
+    return year, period(this_month, today, timezone)
+
+
+def report(session: Session, now: datetime, timezone: str) -> Report:
+    year, month = periods(local_today(now, timezone), timezone)
+    yearly = departments(session, Scope(span=year))
+    monthly = {row.department_id: row for row in departments(session, Scope(span=month))}
+    return Report(year, month, [(row, monthly[row.department_id]) for row in yearly])
+
+
+@bp.get("/transparencia")
+def transparency():
+    found = report(db.session, utcnow(), current_app.config["TIMEZONE"])
+    response = current_app.make_response(
+        render_template("dashboards/transparency.html", report=found)
+    )
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response.vary.update(("Accept-Language", "Cookie"))  # the page language follows both
+    return response
