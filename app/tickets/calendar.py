@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+
+
+@functools.cache
+def _chile_holidays() -> holidays.HolidayBase:
+    # Building the holiday table costs about a millisecond; every domain call and every SLA
+    # alert needs a calendar, so the table is built once per process (years fill in lazily).
+    return holidays.country_holidays("CL")
 
 
 def _parse_hhmm(value: str | time) -> time:
@@ -32,7 +40,7 @@ class BusinessCalendar:
         if self.workday_end <= self.workday_start:
             raise ValueError("the working day must end after it starts")
         self.tz = ZoneInfo(self.timezone)
-        self._holidays = holidays.country_holidays("CL")
+        self._holidays = _chile_holidays()
 
     @classmethod
     def from_settings(cls, settings: dict, closed_days: Iterable[date] = ()) -> BusinessCalendar:
