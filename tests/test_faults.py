@@ -62,6 +62,7 @@ def test_redis_down_while_200_tickets_are_filed(
         make_ticket(category, email=f"vecino{n}@example.cl", consent_notify=True)
         session.commit()  # the enqueue after commit fails: Redis is down
     filing_seconds = time.monotonic() - started
+    print(f"200 tickets filed with Redis down in {filing_seconds:.2f} s")
     assert session.scalar(select(func.count()).select_from(Ticket)) == 200
     assert session.scalar(select(func.count()).where(Notification.status == "pending")) == 200
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.models import Notification, SmsSuppression
 from app.notifications import sms_text
-from app.notifications.state import record_provider_status, retry_notification
+from app.notifications.state import for_ticket, record_provider_status, retry_notification
 from app.tickets import Actor, InvalidTransition, add_comment, assign, mark_duplicate, transition
 from app.tickets.codes import display
 from tests.conftest import TUESDAY_10AM
@@ -268,7 +268,8 @@ def test_staff_retry_a_failed_notification(session, make_ticket, agent_for, prov
     twilio.fail_number(MOBILE, None)  # the operator fixed the line
     retry = retry_notification(session, failed.id, agent)
     deliver_pending(session)
-    assert [(r.id, r.status) for r in rows(session)] == [(failed.id, "failed"), (retry.id, "sent")]
+    listed = for_ticket(session, ticket.id)
+    assert [(r.id, r.status) for r in listed] == [(failed.id, "failed"), (retry.id, "sent")]
     assert len(twilio.messages) == 1
     assert ticket.events[-1].kind == "notification"
 

@@ -256,3 +256,15 @@ def retry_notification(
         )
     session.flush()
     return retry
+
+
+def for_ticket(session: Session, ticket_id: int) -> list[Notification]:
+    """A ticket's notifications, oldest first: what the staff page lists (failed ones with
+    their error, and a retry button through ``retry_notification``)."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.ticket_id == ticket_id)
+            .order_by(Notification.id)
+        )
+    )
