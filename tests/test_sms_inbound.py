@@ -162,3 +162,95 @@ def test_the_simulator_goes_through_the_real_signed_webhook(app, demo):
     assert result.exit_code == 0, result.output
     ticket = demo.scalar(select(Ticket))
     assert display(ticket.code) in result.output and ticket.category.code == "semaforo"
+
+
+def test_every_reply_fits_two_segments_with_worst_case_values(app, demo):
+    from datetime import UTC, datetime
+
+    from app.notifications.sms_text import segments
+    from channels.sms import replies
+
+    code = "ZZZZZZZZZ"
+    longest_label = "Esperando respuesta del vecino"
+    due = datetime(2026, 12, 31, 12, tzinfo=UTC)
+    with app.test_request_context():
+        app.config["PUBLIC_BASE_URL"] = "https://conectados.penalolen.cl"
+        try:
+            texts = [
+                replies.received(code, "Acceso a la información (Ley 20.285) ÁÉÍÓÚ" * 3, due),
+                replies.status(code, longest_label, due, late=False),
+                replies.status(code, longest_label, due, late=True),
+                replies.mistyped("X" * 200),
+                replies.not_found("Ü" * 200),
+                replies.my_tickets([(code, longest_label)] * 9),
+                replies.opted_out(),
+                replies.opted_in(),
+                replies.help_text(),
+                replies.too_short(),
+                replies.reply_added(code),
+                replies.closed_ticket(code),
+                replies.thanks_for_rating(5),
+            ]
+        finally:
+            app.config["PUBLIC_BASE_URL"] = "http://testserver"
+    for text in texts:
+        assert segments(text) <= 2, text
+
+
+def test_a_satisfaction_rating_by_sms(client, demo, app):
+    from app.models import Notification, SatisfactionRating, utcnow
+    from app.notifications.outbox import request_survey
+
+    text(client, "Hay un poste de luz apagado en mi pasaje")
+    ticket = demo.scalar(select(Ticket))
+    admin = demo.scalar(select(StaffUser).where(StaffUser.role == "admin"))
+    transition(demo, ticket, "resolved", Actor.staff(admin), body="Reparado")
+    with app.test_request_context():
+        request_survey(demo, ticket, utcnow())
+    demo.commit()
+    survey = demo.scalar(select(Notification).where(Notification.template == "survey"))
+    assert survey.channel == "sms" and survey.recipient == SENDER
+    assert "gracias por evaluar" in text(client, "5")
+    rating = demo.scalar(select(SatisfactionRating))
+    assert (rating.rating, rating.channel, rating.ticket_channel) == (5, "sms", "sms")
+    demo.expire_all()
+    assert demo.get(Ticket, ticket.id).status == "closed"
+    # No survey pending any more: a lone digit is not a request.
+    assert "que pasa y donde" in text(client, "4")
+
+
+def test_status_callbacks_move_forward_and_21610_suppresses(client, demo):
+    from app.models import Notification
+
+    text(client, "Hay un poste de luz apagado en mi pasaje")
+    ticket = demo.scalar(select(Ticket))
+    demo.add(
+        Notification(
+            ticket_id=ticket.id,
+            channel="sms",
+            recipient=SENDER,
+            template="x",
+            body="hola",
+            status="sent",
+            provider_id="SMout1",
+            provider_status="sent",
+        )
+    )
+    demo.commit()
+    url = "http://testserver/channels/sms/status"
+
+    def callback(**params):
+        params = {"MessageSid": "SMout1", "To": SENDER, **params}
+        signature = RequestValidator("test-auth-token").compute_signature(url, params)
+        return client.post(
+            "/channels/sms/status", data=params, headers={"X-Twilio-Signature": signature}
+        )
+
+    assert client.post("/channels/sms/status", data={"MessageSid": "SMout1"}).status_code == 403
+    assert callback(MessageStatus="delivered").status_code == 204
+    assert callback(MessageStatus="sent").status_code == 204  # late: never overwrites
+    demo.expire_all()
+    notification = demo.scalar(select(Notification))
+    assert (notification.status, notification.provider_status) == ("delivered", "delivered")
+    callback(MessageStatus="failed", ErrorCode="21610")
+    assert demo.get(SmsSuppression, SENDER) is not None

@@ -468,3 +468,29 @@ def test_every_staff_change_leaves_an_event(client, demo, login, tickets):
         f"/staff/tickets/{code}", data={"action": "take", "version": tickets["light"].version}
     )
     assert demo.scalar(select(func.count(TicketEvent.id))) == before + 1
+
+
+def test_staff_see_a_failed_notification_and_retry_it(client, demo, login, tickets):
+    from app.models import Notification
+
+    light = tickets["light"]
+    failed = Notification(
+        ticket_id=light.id,
+        channel="sms",
+        recipient="+56961234567",
+        template="public_reply",
+        body="Hola",
+        status="failed",
+        last_error="21211 número no válido",
+    )
+    demo.add(failed)
+    demo.commit()
+    login(user(demo, "agente@demo.penalolen.cl"))
+    code = display(light.code)
+    page = client.get(f"/staff/tickets/{code}").get_data(as_text=True)
+    assert "21211 número no válido" in page and "Reintentar" in page
+    response = client.post(f"/staff/tickets/{code}/avisos/{failed.id}/reintentar")
+    assert response.status_code == 303
+    rows = demo.scalars(select(Notification).order_by(Notification.id)).all()
+    assert len(rows) == 2 and rows[0].status == "failed"  # the failure stays, as history
+    assert rows[1].body == "Hola" and rows[1].status in ("pending", "sent")

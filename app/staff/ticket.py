@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog import category_choices
 from app.extensions import db
-from app.models import Notification, ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
+from app.models import ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
+from app.notifications.state import for_ticket, retry_notification
 from app.public.presenters import status_label
 from app.staff import bp
 from app.staff.forms import ActionForm
@@ -101,9 +102,7 @@ def render_ticket(
         .options(selectinload(TicketEvent.actor))
         .order_by(TicketEvent.id)
     ).all()
-    notifications = db.session.scalars(
-        select(Notification).where(Notification.ticket_id == ticket.id).order_by(Notification.id)
-    ).all()
+    notifications = for_ticket(db.session, ticket.id)
     templates = db.session.scalars(
         select(ResponseTemplate)
         .where(
@@ -232,4 +231,21 @@ def ticket_action(code: str):
         return render_ticket(ticket, form, open_action=action, status=status)
     db.session.commit()
     flash(_("Cambios guardados."))
+    return redirect(url_for("staff.ticket_page", code=display(ticket.code)), code=303)
+
+
+@bp.post("/tickets/<code>/avisos/<int:notification_id>/reintentar")
+def retry_notice(code: str, notification_id: int):
+    """Send a failed notification again (a new outbox row; the failed one stays as history)."""
+    ticket = _load(code)
+    form = ActionForm(formdata=None)
+    try:
+        retry_notification(db.session, notification_id, Actor.staff(current_user))
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(_(error.message))
+        status = 403 if isinstance(error, PermissionDenied) else 422
+        return render_ticket(_load(code), form, status=status)
+    db.session.commit()
+    flash(_("El aviso se enviará de nuevo."))
     return redirect(url_for("staff.ticket_page", code=display(ticket.code)), code=303)

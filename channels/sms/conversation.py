@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalog import suggest_category
-from app.models import Contact, SmsSuppression, Ticket, utcnow
+from app.models import Contact, Notification, SatisfactionRating, SmsSuppression, Ticket, utcnow
+from app.notifications.state import suppress_number
 from app.public.presenters import status_label
 from app.tickets import (
     RESIDENT,
@@ -22,7 +23,8 @@ from app.tickets import (
 )
 from app.tickets.codes import MalformedCode, MistypedCode
 from app.tickets.contacts import normalize_mobile
-from app.tickets.lifecycle import OPEN_STATUSES, WAITING_RESIDENT
+from app.tickets.lifecycle import OPEN_STATUSES, RESOLVED, WAITING_RESIDENT
+from app.tickets.survey import record_satisfaction
 from channels.sms import replies
 from channels.sms.commands import Command
 
@@ -63,9 +65,35 @@ def _my_tickets(session: Session, sender: str) -> Outcome:
 
 
 def _opt_out(session: Session, sender: str) -> Outcome:
-    if session.get(SmsSuppression, sender) is None:
-        session.add(SmsSuppression(mobile=sender, reason="keyword"))
+    suppress_number(session, sender, "keyword")
     return Outcome(replies.opted_out())
+
+
+def _pending_survey(session: Session, sender: str) -> Ticket | None:
+    """The latest resolved ticket whose satisfaction question went to this number by SMS and
+    has no answer yet."""
+    return session.scalar(
+        select(Ticket)
+        .join(Notification, Notification.ticket_id == Ticket.id)
+        .outerjoin(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
+        .where(
+            Notification.template == "survey",
+            Notification.channel == "sms",
+            Notification.recipient == sender,
+            Ticket.status == RESOLVED,
+            SatisfactionRating.id.is_(None),
+        )
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
+
+
+def _rating(session: Session, sender: str, digit: str) -> Outcome | None:
+    ticket = _pending_survey(session, sender)
+    if ticket is None:
+        return None
+    record_satisfaction(session, ticket, int(digit), None, "sms")
+    return Outcome(replies.thanks_for_rating(int(digit)), ticket.id)
 
 
 def _opt_in(session: Session, sender: str) -> Outcome:
@@ -116,6 +144,8 @@ def respond(session: Session, sender: str, command: Command, media: list[str], s
             return _opt_in(session, sender)
         case "help":
             return Outcome(replies.help_text())
+        case "rating" if (rated := _rating(session, sender, command.argument)) is not None:
+            return rated
         case "too_short" if not media:
             return Outcome(replies.too_short())
         case _:

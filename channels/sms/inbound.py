@@ -15,6 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from app.extensions import csrf, db
 from app.models import InboundSms
+from app.notifications.state import record_provider_status, suppress_number
 from app.tickets.service import sanitize
 from channels.sms.commands import parse
 from channels.sms.conversation import respond
@@ -85,3 +86,26 @@ def inbound():
         seen = db.session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
         return twiml(seen.reply if seen else None)
     return twiml(outcome.reply)
+
+
+# Twilio's MessageStatus values we keep (others, like "accepted" or "scheduled", move nothing).
+KNOWN_STATUSES = {"queued", "sending", "sent", "delivered", "undelivered", "failed", "read"}
+OPTED_OUT = "21610"
+
+
+@bp.post("/status")
+def status_callback():
+    """Delivery status of a message we sent: forward only; 21610 puts the number on the list."""
+    require_twilio_signature()
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    status = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").lower()
+    error = request.form.get("ErrorCode") or None
+    if not sid or status not in KNOWN_STATUSES:
+        return Response(status=204)
+    notification = record_provider_status(db.session, sid, status, error)
+    if error == OPTED_OUT:
+        recipient = request.form.get("To") or (notification.recipient if notification else None)
+        if recipient:
+            suppress_number(db.session, recipient, "21610")
+    db.session.commit()
+    return Response(status=204)

@@ -3,27 +3,17 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from app.notifications.sms_text import to_gsm
 from app.tickets.codes import display
 
 SENDER = "Municipalidad de Peñalolén"
-GSM_SAFE = set("ñÑéÉüÜ¿¡")
-
-
-def gsm(text: str) -> str:
-    """Fold the accents that force UCS-2 (keep ñ, é, ü, ¿, ¡)."""
-    out = []
-    for ch in text:
-        if ch in GSM_SAFE or ch.isascii():
-            out.append(ch)
-        else:
-            out.append(unicodedata.normalize("NFKD", ch)[:1])
-    return "".join(out)
+# Accents that force UCS-2 are folded (é, ñ, ü, ¿, ¡ stay): the outbox's own converter.
+gsm = to_gsm
 
 
 def short_link(code: str) -> str:
@@ -107,4 +97,11 @@ def closed_ticket(code: str) -> str:
     return gsm(
         f"La solicitud {display(code)} ya esta cerrada. Si el problema sigue, envie un mensaje "
         "nuevo contando que pasa y donde."
+    )
+
+
+def thanks_for_rating(rating: int) -> str:
+    return gsm(
+        f"{SENDER}: gracias por evaluar la atencion con un {rating}. "
+        "Su opinion nos ayuda a mejorar."
     )
