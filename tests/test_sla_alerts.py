@@ -146,3 +146,19 @@ def test_the_sweep_reads_only_the_tickets_crossing(session, make_ticket, desk):
     assert 0 < len(crossing_now) < 8
     sweep(session, now)
     assert crossing(session, now, limit=1000) == []  # handled tickets left the range
+
+
+def test_an_sla_alert_does_not_make_an_open_staff_form_stale(session, make_ticket, make_user):
+    from datetime import timedelta
+
+    from app.tickets import Actor, add_comment
+    from app.tickets.alerts import sweep
+    from tests.conftest import TUESDAY_10AM
+
+    ticket = make_ticket()
+    seen = ticket.version
+    assert sweep(session, now=TUESDAY_10AM + timedelta(days=3)) >= 1  # warnings and breaches
+    assert ticket.version == seen
+    admin = Actor.staff(make_user("admin"))
+    add_comment(session, ticket, admin, "Vamos en camino", expected_version=seen)
+    assert ticket.version == seen + 1

@@ -60,6 +60,10 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
         raise StaleTicket(expected=expected_version, actual=ticket.version)
 
 
+# Events that change nothing a staff member reads before acting: they keep the version.
+BOOKKEEPING_KINDS = frozenset({"sla_warning", "sla_breached", "notification", "created"})
+
+
 def _record(
     session: Session,
     ticket: Ticket,
@@ -87,6 +91,8 @@ def _record(
     )
     session.add(event)
     ticket.updated_at = now
+    if kind not in BOOKKEEPING_KINDS and ticket.version is not None:
+        ticket.version += 1
     from app.notifications import outbox  # imports the domain back: resolved at call time
 
     outbox.after_event(session, ticket, event)  # notifications commit with the change
