@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,18 @@ def select_locale() -> str:
     if asked in ("es", "en"):
         return asked
     return request.accept_languages.best_match(["es", "en"], default="es") or "es"
+
+
+def show_console_messages(app: Flask) -> None:
+    """With the console backends, print the messages that would have been sent."""
+    if "console" not in (app.config["SMS_BACKEND"], app.config["MAIL_BACKEND"]):
+        return
+    logger = logging.getLogger("channels")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -79,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         locale = get_locale()
         return {"html_lang": "en" if locale and locale.language == "en" else "es-CL"}
 
+    show_console_messages(app)
     sla.set_settings_provider(lambda: app.config)
     workers_hooks.init_app(app)  # outbox rows are enqueued after commit
     app.register_blueprint(public_bp)

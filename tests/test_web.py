@@ -261,3 +261,20 @@ def test_home_offers_filing_and_tracking(client, demo):
     html = client.get("/").get_data(as_text=True)
     assert 'href="/solicitudes/nueva"' in html
     assert 'action="/seguimiento"' in html
+
+
+def test_a_resolved_ticket_offers_the_survey_on_its_tracking_page(client, demo, filed):
+    session = demo
+    admin = session.scalar(select(StaffUser).where(StaffUser.role == "admin"))
+    transition(session, filed, "resolved", Actor.staff(admin), body="Reparada")
+    session.commit()
+    page = client.get(f"/seguimiento/{display(filed.code)}").get_data(as_text=True)
+    link = re.search(r'href="(/encuesta/[^"]+)"', page).group(1)
+    form = client.get(link)
+    assert form.status_code == 200
+    answered = client.post(link, data={"rating": "4", "comment": "Rápido"})
+    assert answered.status_code in (200, 303)
+    session.expire_all()
+    assert session.get(Ticket, filed.id).status == "closed"
+    page = client.get(f"/seguimiento/{display(filed.code)}").get_data(as_text=True)
+    assert "/encuesta/" not in page

@@ -15,6 +15,7 @@ from app.public.presenters import present
 from app.tickets import NotFound, get_by_code
 from app.tickets.codes import MistypedCode, display
 from app.tickets.sla import business_calendar
+from app.tickets.survey import answered, make_token
 
 
 def describe_target(minutes: int, minutes_per_day: int) -> str:
@@ -120,11 +121,15 @@ def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
     view = present(db.session, ticket)
     if view.waiting_for_resident and reply_form is None:
         reply_form = ReplyForm(formdata=None)
+    survey_url = None
+    if ticket.status == "resolved" and answered(db.session, ticket) is None:
+        survey_url = url_for("public.survey", token=make_token(ticket))
     return render_template(
         "public/ticket.html",
         ticket=view,
         reply_form=reply_form,
         canonical=ticket.code,
+        survey_url=survey_url,
     ), status
 
 
