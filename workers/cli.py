@@ -9,8 +9,13 @@ from flask.cli import with_appcontext
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+@click.option(
+    "--no-fork",
+    is_flag=True,
+    help="Run jobs in the worker process instead of a fork per job (faster; less isolation).",
+)
 @with_appcontext
-def worker_command(burst: bool) -> None:
+def worker_command(burst: bool, no_fork: bool) -> None:
     """Start an RQ worker on the notifications and default queues (needs REDIS_URL).
 
     Besides the queued jobs it runs RQ's scheduler (delayed retries) and, unless ``--burst``,
@@ -24,7 +29,7 @@ def worker_command(burst: bool) -> None:
             "REDIS_URL no está configurada: en modo embebido los trabajos corren dentro de la app."
         )
     app = current_app._get_current_object()  # noqa: SLF001
-    worker = make_worker(app, redis_connection())
+    worker = make_worker(app, redis_connection(), fork=not no_fork)
     scheduler = None if burst else schedule.start(app)
     try:
         worker.work(with_scheduler=True, burst=burst)
