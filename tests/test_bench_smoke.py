@@ -35,3 +35,15 @@ def test_http_benchmark_smoke():
     output = run("http_bench.py")
     for scenario in ("POST /api/v1/tickets", "signed SMS webhook", "GET /seguimiento/<code>"):
         assert scenario in output
+
+
+def test_queue_benchmark_smoke():
+    assert "Staff queue page" in run("queue_bench.py")
+
+
+def test_delivery_benchmark_smoke():
+    if not os.environ.get("REDIS_URL"):
+        if IN_CI:
+            pytest.fail("the delivery benchmark needs Redis in CI")
+        pytest.skip("the delivery benchmark needs REDIS_URL")
+    assert "--no-fork" in run("delivery_bench.py")

@@ -31,7 +31,23 @@ class AppSimpleWorker(SimpleWorker):
             return super().perform_job(job, queue)
 
 
+def warm_up(app: Flask) -> None:
+    """Build the senders in the parent, before any fork. The twilio package imports its API
+    modules lazily, on first use (a quarter of a second): done once here, every work horse
+    inherits them instead of importing them again for each job."""
+    from workers.jobs import email_sender, sms_sender
+
+    with app.app_context():
+        sender = sms_sender()
+        client = getattr(sender, "client", None)
+        if client is not None:
+            client.messages  # noqa: B018 - the attribute access is the import
+        email_sender()
+
+
 def make_worker(app: Flask, connection, *, fork: bool = True) -> Worker:
+    if fork:
+        warm_up(app)
     cls = AppWorker if fork else AppSimpleWorker
     worker = cls(list(QUEUES), connection=connection)
     worker.app = app

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select, text, tuple_
 from sqlalchemy.orm import selectinload
 
 from app.catalog import grouped_categories
 from app.dashboards.drill import DRILL_KEYS, apply_drill_filters, is_drill_down
 from app.extensions import db
 from app.models import CHANNELS, StaffUser, Ticket, utcnow
+from app.models.tickets import OPEN_PREDICATE
 from app.public.presenters import status_label
 from app.staff import bp
 from app.tickets.codes import CodeError, display, parse
@@ -22,6 +23,8 @@ from app.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from app.tickets.sla import business_calendar
 
 PAGE_SIZE = 50
+# Written out (not bound parameters) so Postgres matches the partial indexes on open tickets.
+OPEN_TICKETS = text(f"tickets.{OPEN_PREDICATE}")
 AT_RISK_WINDOW = timedelta(hours=24)
 
 
@@ -44,7 +47,7 @@ def _date(value: str | None) -> datetime | None:
 def _apply_filters(statement: Select, args, now: datetime) -> Select:  # noqa: C901 - one per filter
     status = args.get("estado")
     if status == "abiertas" or not status:
-        statement = statement.where(Ticket.status.in_(OPEN_STATUSES))
+        statement = statement.where(OPEN_TICKETS)
     elif status in STATUSES:
         statement = statement.where(Ticket.status == status)
     if category := args.get("categoria", type=int):
@@ -117,7 +120,7 @@ def queue():
     counts = dict(
         db.session.execute(
             _scope(select(Ticket.status, func.count(Ticket.id)))
-            .where(Ticket.status.in_(OPEN_STATUSES))
+            .where(OPEN_TICKETS)
             .group_by(Ticket.status)
         ).all()
     )
