@@ -10,6 +10,7 @@ its floor (the bare indexed SELECT of the crossing rows), and Postgres' plan for
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import statistics
@@ -108,9 +109,20 @@ def run(url: str, total: int, crossing: int) -> None:
 
 
 def main() -> None:
-    server = make_url(normalize_database_url(os.environ["DATABASE_URL"]))
+    parser = argparse.ArgumentParser(description="SLA sweep cost vs quiet open tickets")
+    parser.add_argument(
+        "--cases",
+        nargs="*",
+        default=["10000:10", "100000:10", "100000:100"],
+        help="quiet:crossing pairs (e.g. 10000:10 1000000:10)",
+    )
+    parser.add_argument("--smoke", action="store_true", help="1,000 quiet + 10 crossing")
+    args = parser.parse_args()
+    cases = [(1_000, 10)] if args.smoke else [tuple(map(int, c.split(":"))) for c in args.cases]
+    url = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    server = make_url(normalize_database_url(url))
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    for total, crossing in ((10_000, 10), (100_000, 10), (100_000, 100)):
+    for total, crossing in cases:
         name = f"conectados_bench_{secrets.token_hex(4)}"
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -47,3 +47,7 @@ def test_delivery_benchmark_smoke():
             pytest.fail("the delivery benchmark needs Redis in CI")
         pytest.skip("the delivery benchmark needs REDIS_URL")
     assert "--no-fork" in run("delivery_bench.py")
+
+
+def test_sla_sweep_benchmark_smoke():
+    assert "crossing: sweep" in run("sla_sweep.py")
