@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Category, Department
+from app.tickets.text import fold
 
 
 def active_departments(session: Session) -> list[Department]:
@@ -45,17 +45,11 @@ def category_choices(session: Session, *, include_triage: bool = False):
     }
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents, for matching what people type."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def suggest_category(session: Session, text: str) -> Category | None:
     """The active category whose Spanish keywords best match free text (an SMS), else the
     triage category. Whole-word matches count double."""
-    words = set(re.findall(r"[a-z0-9ñ]+", _fold(text)))
-    folded = " " + " ".join(re.findall(r"[a-z0-9ñ]+", _fold(text))) + " "
+    words = set(re.findall(r"[a-z0-9ñ]+", fold(text)))
+    folded = " " + " ".join(re.findall(r"[a-z0-9ñ]+", fold(text))) + " "
     best, best_score = None, 0
     triage = None
     for category in session.scalars(select(Category).where(Category.active.is_(True))):
@@ -63,7 +57,7 @@ def suggest_category(session: Session, text: str) -> Category | None:
             triage = category
             continue
         score = 0
-        for keyword in (_fold(k) for k in category.keyword_list):
+        for keyword in (fold(k) for k in category.keyword_list):
             if keyword in words or f" {keyword} " in folded:
                 score += 2
             elif len(keyword) >= 4 and keyword in folded:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from stdnum.cl import rut as stdnum_rut
 
 from app.catalog import category_choices, grouped_categories
 from app.extensions import db
+from app.forms import show_domain_error
 from app.models import Contact, Ticket
 from app.public.presenters import present
 from app.public.views import public_url, qr_svg
@@ -19,14 +19,6 @@ from app.tickets import Actor, TicketIntake, ValidationFailed, open_ticket, requ
 from app.tickets.codes import display
 from app.tickets.contacts import find_contact, format_rut, normalize_mobile
 from app.tickets.lifecycle import OPEN_STATUSES
-
-FORM_FIELDS = {
-    "rut": "rut",
-    "mobile": "mobile",
-    "email": "email",
-    "category": "category",
-    "description": "description",
-}
 
 
 def find_resident(text: str) -> Contact | None:
@@ -85,8 +77,7 @@ def counter():
             ticket = open_ticket(db.session, intake, Actor.staff(current_user))
         except ValidationFailed as error:
             db.session.rollback()
-            target = getattr(form, FORM_FIELDS.get(error.details.get("field"), ""), None)
-            (target.errors if target else form.form_errors).append(_(error.message))
+            show_domain_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
@@ -13,8 +11,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from app.models import Contact
 from app.tickets.errors import ValidationFailed
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from app.tickets.text import sanitize
 
 
 def normalize_rut(value: str | None) -> str | None:
@@ -91,7 +88,7 @@ def upsert_contact(
     belongs to another contact is not moved: one contact per person, never two people merged.
     """
     rut, mobile, email = normalize_rut(rut), normalize_mobile(mobile), normalize_email(email)
-    name = _CONTROL.sub("", name or "").strip()[:200] or None
+    name = sanitize(name)[:200] or None
     if not (rut or mobile or email):
         return None
     contact = find_contact(session, rut=rut, mobile=mobile, email=email)

@@ -7,7 +7,6 @@ Twilio or SMTP: what must be notified is written to the outbox by the caller's d
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from app.tickets import codes, lifecycle, sla
 from app.tickets.contacts import upsert_contact
 from app.tickets.errors import InvalidTransition, NotFound, StaleTicket, ValidationFailed
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, require
+from app.tickets.text import sanitize
 
 MAX_DESCRIPTION = 4000
 MIN_DESCRIPTION = 3
@@ -97,14 +97,6 @@ def _record(
 
     outbox.after_event(session, ticket, event)  # notifications commit with the change
     return event
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def sanitize(text: str | None) -> str:
-    """Text as people meant it: without control characters (Postgres refuses NUL outright)."""
-    return _CONTROL.sub("", text or "").strip()
 
 
 def _clean_text(text: str | None, *, field_name: str, required: bool) -> str | None:

@@ -4,8 +4,9 @@ synonyms. Parsing only; acting on it is the webhook's job."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from app.tickets.text import fold
 
 STATUS_WORDS = {"estado", "status", "seguimiento"}
 OPT_OUT_WORDS = {
@@ -49,11 +50,6 @@ MIN_LETTERS = 12
 class Command:
     kind: str  # status, my_tickets, opt_out, opt_in, help, rating, text, too_short
     argument: str = ""
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def parse(body: str, opt_out_type: str | None = None) -> Command:

@@ -16,7 +16,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from app.extensions import csrf, db
 from app.models import InboundSms
 from app.notifications.state import record_provider_status, suppress_number
-from app.tickets.service import sanitize
+from app.tickets.text import sanitize
 from channels.sms.commands import parse
 from channels.sms.conversation import respond
 

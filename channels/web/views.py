@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.catalog import category_choices
 from app.extensions import db, limiter
+from app.forms import show_domain_error
 from app.public.presenters import present
 from app.tickets import (
     RESIDENT,
@@ -21,15 +22,6 @@ from app.tickets import (
 from app.tickets.codes import CodeError, display
 from channels.web import bp
 from channels.web.forms import NewRequestForm, ReplyForm
-
-# Domain field names -> form field names.
-FORM_FIELDS = {
-    "category": "category",
-    "description": "description",
-    "mobile": "mobile",
-    "email": "email",
-    "lat": "lat",
-}
 
 
 def intake_limit() -> str:
@@ -60,8 +52,7 @@ def new_request():
             ticket = open_ticket(db.session, intake, RESIDENT)
         except ValidationFailed as error:
             db.session.rollback()
-            target = getattr(form, FORM_FIELDS.get(error.details.get("field"), ""), None)
-            (target.errors if target else form.form_errors).append(_(error.message))
+            show_domain_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("web.received", code=display(ticket.code)), code=303)
