@@ -494,3 +494,13 @@ def test_staff_see_a_failed_notification_and_retry_it(client, demo, login, ticke
     rows = demo.scalars(select(Notification).order_by(Notification.id)).all()
     assert len(rows) == 2 and rows[0].status == "failed"  # the failure stays, as history
     assert rows[1].body == "Hola" and rows[1].status in ("pending", "sent")
+
+
+def test_a_walk_in_with_a_mobile_gets_the_receipt_by_sms(client, demo, login):
+    from app.models import Notification
+
+    login(user(demo, "meson@demo.penalolen.cl"))
+    client.post("/staff/counter", data=counter_data(demo))  # mobile and consent, no email
+    receipt = demo.scalar(select(Notification).where(Notification.template == "received"))
+    assert (receipt.channel, receipt.recipient) == ("sms", "+56961234567")
+    assert display(demo.scalar(select(Ticket)).code) in receipt.body

@@ -136,10 +136,11 @@ def after_event(session: Session, ticket: Ticket, event: TicketEvent) -> None:
     """The outbox rows a freshly recorded ticket event calls for (see the README's table)."""
     now = event.created_at
     if event.kind == "created":
-        if ticket.channel in RECEIPT_CHANNELS and _receipt_email(session, ticket):
-            contact = ticket.contact
-            rendered = templates.render("received", ticket, "email")
-            add(session, ticket, "received", "email", contact.email, rendered, now)
+        target = _receipt_target(session, ticket) if ticket.channel in RECEIPT_CHANNELS else None
+        if target is not None:
+            channel, recipient = target
+            rendered = templates.render("received", ticket, channel)
+            add(session, ticket, "received", channel, recipient, rendered, now)
         return
     if event.actor_kind == "resident":
         return  # the resident's own actions are not echoed back to them
@@ -153,9 +154,15 @@ def after_event(session: Session, ticket: Ticket, event: TicketEvent) -> None:
         _after_sla_alert(session, ticket, event, now)
 
 
-def _receipt_email(session: Session, ticket: Ticket) -> bool:
+def _receipt_target(session: Session, ticket: Ticket) -> tuple[str, str] | None:
+    """Where the receipt goes, with consent: a web request to the email it gave (else its
+    mobile); a walk-in or a call by SMS when there is a mobile, else email."""
     contact = ticket.contact
-    return bool(contact and contact.email and contact.consent_notify)
+    if contact is None or not contact.consent_notify:
+        return None
+    if ticket.channel == "web" and contact.email:
+        return "email", contact.email
+    return resident_channel(session, ticket)
 
 
 def _after_status_change(session: Session, ticket: Ticket, event: TicketEvent, now) -> None:
