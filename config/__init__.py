@@ -119,6 +119,8 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "WEB_INTAKE_RATE_LIMIT": env.get("WEB_INTAKE_RATE_LIMIT") or "10 per minute;60 per hour",
         "TRACKING_RATE_LIMIT": env.get("TRACKING_RATE_LIMIT") or "60 per minute",
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # One counter per window and address: one Redis round trip per request.
+        "RATELIMIT_STRATEGY": "fixed-window",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
     }

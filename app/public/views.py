@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+
 import segno
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, limiter
-from app.models import Department, Ticket
+from app.models import Department, Ticket, utcnow
 from app.public import bp
 from app.public.presenters import present
 from app.tickets import NotFound, get_by_code
-from app.tickets.codes import MistypedCode, display
+from app.tickets.codes import MistypedCode, display, parse
 from app.tickets.sla import business_calendar
 from app.tickets.survey import answered, make_token
 
@@ -93,6 +97,38 @@ def track():
     return render_template("public/track.html", form=form), 404 if form.code.data else 422
 
 
+class _PageCache:
+    """Rendered tracking pages, per process, by (ticket, version, language, minute): a page is
+    the same for everyone who holds the code until the ticket changes (its version moves) or
+    the minute turns (the "late" mark depends on the clock). Small and bounded."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self.pages: OrderedDict = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key):
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key, page) -> None:
+        with self.lock:
+            self.pages[key] = page
+            if len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+_page_cache = _PageCache()
+
+
+def html_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "es"
+
+
 def _ticket_or_404(code: str) -> Ticket:
     try:
         return get_by_code(db.session, code)
@@ -136,10 +172,26 @@ def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
 @bp.get("/seguimiento/<code>")
 @limiter.limit(tracking_limit)
 def track_ticket(code: str):
-    ticket = _ticket_or_404(code)
-    if code != display(ticket.code):  # one address per ticket: K7M4-QX9P-Z
-        return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=301)
-    return render_tracking(ticket)
+    try:
+        canonical = parse(code)
+    except ValueError:
+        canonical = None
+    version = canonical and db.session.scalar(
+        select(Ticket.version).where(Ticket.code == canonical)
+    )
+    if not version:
+        _ticket_or_404(code)  # answers 404, telling a typo from an unknown number
+    if code != display(canonical):  # one address per ticket: K7M4-QX9P-Z
+        return redirect(url_for("public.track_ticket", code=display(canonical)), code=301)
+    if session.get("_flashes"):  # a message for this visitor: not a page to share
+        return render_tracking(_ticket_or_404(code))
+    # Only the version is read on a cache hit: the page is rendered once per change.
+    key = (canonical, version, html_language(), utcnow().replace(second=0, microsecond=0))
+    page = _page_cache.get(key)
+    if page is None:
+        page = render_tracking(_ticket_or_404(code))[0]
+        _page_cache.put(key, page)
+    return page
 
 
 @bp.get("/s/<code>")
