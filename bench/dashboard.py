@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.dashboard_data import generate, vacuum  # noqa: E402
+from bench.dashboard_data import load_desk  # noqa: E402
 from config import normalize_database_url  # noqa: E402
 
 TIMEZONE = "America/Santiago"
@@ -113,10 +113,8 @@ def measure(engine, session, now, repeat: int) -> list[tuple[str, int, float, fl
 
 
 def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
-    from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import seed
     from app.extensions import db
     from app.models import utcnow
 
@@ -129,16 +127,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
         url = server.set(database=name).render_as_string(hide_password=False)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "TESTING": True})
         with app.app_context():
-            upgrade()
-            seed(db.session, tickets=0)
-            db.session.commit()
-            started = time.perf_counter()
-            with db.engine.begin() as conn:
-                generate(conn, args.tickets)
-            vacuum(db.engine)
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("CHECKPOINT"))  # write the load out before timing
-            print(f"{args.tickets:,} tickets generated in {time.perf_counter() - started:.1f} s")
+            load_desk(args.tickets)
             results = measure(db.engine, db.session, utcnow(), args.repeat)
             db.session.remove()
             db.engine.dispose()

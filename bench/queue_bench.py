@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, select, text  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from bench.dashboard import interleaved  # noqa: E402
-from bench.dashboard_data import generate, vacuum  # noqa: E402
+from bench.dashboard_data import load_desk  # noqa: E402
 from bench.harness import scratch_database, table  # noqa: E402
 
 
@@ -111,10 +110,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.smoke:
         args.tickets, args.repeat = 2_000, 3
-    from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import seed
     from app.extensions import db
 
     with scratch_database() as url:
@@ -127,16 +124,7 @@ def main() -> int:
             }
         )
         with app.app_context():
-            upgrade()
-            seed(db.session, tickets=0)
-            db.session.commit()
-            started = time.perf_counter()
-            with db.engine.begin() as conn:
-                generate(conn, args.tickets)
-            vacuum(db.engine)
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("CHECKPOINT"))
-            print(f"{args.tickets:,} tickets generated in {time.perf_counter() - started:.1f} s")
+            load_desk(args.tickets)
             engine = db.engine
         rows = []
         for who in ("jefatura@demo.penalolen.cl", "admin@demo.penalolen.cl"):
