@@ -118,6 +118,7 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         # Rate limits (Flask-Limiter syntax); a Redis outage never blocks a resident's request.
         "WEB_INTAKE_RATE_LIMIT": env.get("WEB_INTAKE_RATE_LIMIT") or "10 per minute;60 per hour",
         "TRACKING_RATE_LIMIT": env.get("TRACKING_RATE_LIMIT") or "60 per minute",
+        "OPEN311_RATE_LIMIT": env.get("OPEN311_RATE_LIMIT") or "60 per minute",
         "RATELIMIT_SWALLOW_ERRORS": True,
         # One counter per window and address: one Redis round trip per request.
         "RATELIMIT_STRATEGY": "fixed-window",
