@@ -278,3 +278,35 @@ def test_a_resolved_ticket_offers_the_survey_on_its_tracking_page(client, demo, 
     assert session.get(Ticket, filed.id).status == "closed"
     page = client.get(f"/seguimiento/{display(filed.code)}").get_data(as_text=True)
     assert "/encuesta/" not in page
+
+
+def test_two_residents_answering_the_same_question_each_get_their_own_form(
+    app, demo, filed, database_url
+):
+    """The tracking page is cached per ticket version, but never the reply form: its CSRF
+    token belongs to one visitor."""
+    from app import create_app
+
+    admin = demo.scalar(select(StaffUser).where(StaffUser.role == "admin"))
+    transition(demo, filed, "waiting_resident", Actor.staff(admin), body="¿Qué número?")
+    demo.commit()
+    strict = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": app.config["REDIS_URL"],
+            "EMBEDDED_SCHEDULER": False,
+        }
+    )
+    code = display(filed.code)
+    visitors = []
+    for _ in range(2):  # both open the page at the same version
+        client = strict.test_client()
+        page = client.get(f"/seguimiento/{code}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        visitors.append((client, token))
+    assert visitors[0][1] != visitors[1][1]
+    for client, token in visitors:
+        answer = client.post(
+            f"/seguimiento/{code}/responder", data={"body": "Frente al 8735", "csrf_token": token}
+        )
+        assert answer.status_code == 303

@@ -18,6 +18,7 @@ from app.public import bp
 from app.public.presenters import present
 from app.tickets import NotFound, get_by_code
 from app.tickets.codes import MistypedCode, display, parse
+from app.tickets.lifecycle import WAITING_RESIDENT
 from app.tickets.sla import business_calendar
 from app.tickets.survey import answered, make_token
 
@@ -176,14 +177,20 @@ def track_ticket(code: str):
         canonical = parse(code)
     except ValueError:
         canonical = None
-    version = canonical and db.session.scalar(
-        select(Ticket.version).where(Ticket.code == canonical)
+    row = (
+        canonical
+        and db.session.execute(
+            select(Ticket.version, Ticket.status).where(Ticket.code == canonical)
+        ).first()
     )
-    if not version:
+    if not row:
         _ticket_or_404(code)  # answers 404, telling a typo from an unknown number
     if code != display(canonical):  # one address per ticket: K7M4-QX9P-Z
         return redirect(url_for("public.track_ticket", code=display(canonical)), code=301)
-    if session.get("_flashes"):  # a message for this visitor: not a page to share
+    version, status = row
+    # Pages for one visitor are not shared: a flash message, or the reply form (its CSRF token
+    # belongs to this visitor's session).
+    if session.get("_flashes") or status == WAITING_RESIDENT:
         return render_tracking(_ticket_or_404(code))
     # Only the version is read on a cache hit: the page is rendered once per change.
     key = (canonical, version, html_language(), utcnow().replace(second=0, microsecond=0))
