@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db, limiter
 from app.models import Department, Ticket, utcnow
 from app.public import bp
+from app.public.forms import ReplyForm, TrackForm
 from app.public.presenters import present
 from app.tickets import NotFound, get_by_code
 from app.tickets.codes import MistypedCode, display, parse
@@ -43,8 +44,6 @@ def public_url(endpoint: str, **values) -> str:
 
 @bp.get("/")
 def home():
-    from channels.web.forms import TrackForm
-
     departments = db.session.scalars(
         select(Department)
         .where(Department.active.is_(True))
@@ -67,8 +66,6 @@ def home():
 @bp.get("/seguimiento")
 @limiter.limit(tracking_limit)
 def track():
-    from channels.web.forms import TrackForm
-
     form = TrackForm(request.args)
     if "code" not in request.args:
         return render_template("public/track.html", form=TrackForm(formdata=None))
@@ -153,8 +150,6 @@ def _ticket_or_404(code: str) -> Ticket:
 
 
 def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
-    from channels.web.forms import ReplyForm
-
     view = present(db.session, ticket)
     if view.waiting_for_resident and reply_form is None:
         reply_form = ReplyForm(formdata=None)

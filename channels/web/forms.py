@@ -76,24 +76,3 @@ class NewRequestForm(FlaskForm):
     def validate_lon(self, field):
         if (self.lat.data is None) != (field.data is None):
             raise ValidationError(_l("Indique latitud y longitud, o ninguna de las dos."))
-
-
-class TrackForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET lookup: nothing changes
-
-    code = StringField(
-        _l("Número de solicitud"),
-        description=_l("Lo encuentra en su comprobante o en el mensaje que le enviamos."),
-        validators=[DataRequired(_l("Escriba el número de su solicitud."))],
-    )
-
-
-class ReplyForm(FlaskForm):
-    body = TextAreaField(
-        _l("Su respuesta"),
-        validators=[
-            DataRequired(_l("Escriba la información que le pedimos.")),
-            Length(max=MAX_DESCRIPTION),
-        ],
-    )

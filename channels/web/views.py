@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app.catalog import category_choices
 from app.extensions import db, limiter
 from app.forms import show_domain_error
+from app.public.forms import ReplyForm
 from app.public.presenters import present
 from app.tickets import (
     RESIDENT,
@@ -21,7 +22,7 @@ from app.tickets import (
 )
 from app.tickets.codes import CodeError, display
 from channels.web import bp
-from channels.web.forms import NewRequestForm, ReplyForm
+from channels.web.forms import NewRequestForm
 
 
 def intake_limit() -> str:
