@@ -27,6 +27,22 @@ ENV_DATABASE_URL = os.environ.get("DATABASE_URL")
 ENV_REDIS_URL = os.environ.get("REDIS_URL")
 
 
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    """Markers by kind, so ``bin/test --fast`` can leave the slow kinds out (CI runs them all):
+    ``browser`` (Chromium), ``bench`` (benchmark smoke runs), ``faults`` (injected failures),
+    ``slow`` (real workers on a Redis of their own, fuzzing, subprocesses)."""
+    for item in items:
+        name = item.path.name
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        elif name.startswith("test_bench"):
+            item.add_marker(pytest.mark.bench)
+        elif name == "test_faults.py":
+            item.add_marker(pytest.mark.faults)
+        elif "fuzz" in name or "own_redis" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def _require_services() -> None:
     if not IN_CI:
         return

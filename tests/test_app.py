@@ -30,6 +30,7 @@ def test_production_fails_fast_without_secrets():
         from_env({"APP_ENV": "production", "SECRET_KEY": "x"})
 
 
+@pytest.mark.slow
 def test_importing_the_package_opens_no_connection():
     # A database URL that cannot answer: importing and building the app must not try it.
     code = (

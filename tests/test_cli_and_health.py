@@ -1,10 +1,12 @@
 """The CLI a newcomer and an operator use, and /healthz for load balancers."""
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import ApiKey, Category, Department, StaffUser, Ticket
 
 
+@pytest.mark.slow
 def test_seed_demo_loads_the_shape_of_the_service_desk_and_is_idempotent(app, session):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo", "--tickets", "60"])

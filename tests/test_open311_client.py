@@ -28,7 +28,9 @@ def server(app, session, make_category):
     make_category("graffiti", name="Rayado en muro")
     session.commit()
     http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}/open311/v2"
     http.shutdown()
