@@ -1,9 +1,9 @@
-"""Residents' contact data is normalised and the same person is found again."""
+"""Residents' contact data is normalised; each ticket keeps the details given with it."""
 
 import pytest
 
 from app.tickets import ValidationFailed
-from app.tickets.contacts import format_rut, normalize_mobile, normalize_rut, upsert_contact
+from app.tickets.contacts import format_rut, normalize_mobile, normalize_rut
 
 
 def test_rut_is_validated_and_stored_compact():
@@ -23,14 +23,15 @@ def test_an_invalid_mobile_is_refused():
         normalize_mobile("12345")
 
 
-def test_the_same_person_is_found_by_rut_mobile_or_email(session):
-    first = upsert_contact(session, name="María", rut="12.345.678-5", consent_notify=True)
-    by_rut = upsert_contact(session, rut="123456785", mobile="987654321", consent_notify=True)
-    assert by_rut.id == first.id and by_rut.mobile == "+56987654321"
-    by_mobile = upsert_contact(session, mobile="+56 9 8765 4321", email="Maria@Example.CL")
-    assert by_mobile.id == first.id and by_mobile.email == "maria@example.cl"
-    assert by_mobile.name == "María"
-    assert upsert_contact(session, name="Sin datos") is None
+def test_each_ticket_keeps_its_own_details_and_typed_ones_join_nobody(session, make_ticket):
+    first = make_ticket(name="María", email="Maria@Example.CL", consent_notify=True)
+    second = make_ticket(name="Otra", email="maria@example.cl", mobile="9 8765 4321")
+    assert (first.contact.name, first.contact.email) == ("María", "maria@example.cl")
+    assert first.contact.consent_notify and first.contact.mobile is None
+    assert (second.contact.name, second.contact.mobile) == ("Otra", "+56987654321")
+    assert not second.contact.consent_notify  # consent is per ticket, as given
+    assert first.person is None and second.person is None  # a typed email proves nothing
+    assert first.contact.channel == "web" and not first.contact.mobile_verified
 
 
 def test_an_anonymous_ticket_has_no_contact(make_ticket):
@@ -47,10 +48,5 @@ def test_a_bad_contact_leaves_no_ticket(session, make_ticket):
     assert session.scalar(select(func.count(Ticket.id))) == 0
 
 
-def test_a_channel_that_does_not_ask_keeps_the_consent_given_elsewhere(session):
-    given = upsert_contact(session, email="ana@example.cl", consent_notify=True)
-    again = upsert_contact(session, email="ana@example.cl")  # Open311, API without the field
-    assert again.id == given.id and again.consent_notify is True
-    withdrawn = upsert_contact(session, email="ana@example.cl", consent_notify=False)
-    assert withdrawn.consent_notify is False
-    assert upsert_contact(session, email="nuevo@example.cl").consent_notify is False
+def test_a_channel_that_does_not_ask_for_consent_gives_none(make_ticket):
+    assert not make_ticket(channel="open311", email="ana@example.cl").contact.consent_notify

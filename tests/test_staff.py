@@ -139,12 +139,24 @@ def test_counter_logs_a_walk_in_and_shows_the_receipt(client, demo, login):
 
 def test_counter_finds_the_resident_and_their_open_tickets(client, demo, login):
     login(user(demo, "meson@demo.penalolen.cl"))
-    client.post("/staff/counter", data=counter_data(demo, source="phone"))
+    client.post("/staff/counter", data=counter_data(demo, source="phone", rut_attested="y"))
     code = display(demo.scalar(select(Ticket)).code)
-    for typed in ("12345678-5", "12.345.678-5", "+56 9 6123 4567", "961234567"):
+    person = demo.scalar(select(Ticket)).person
+    for typed in ("12345678-5", "12.345.678-5"):
         page = client.get("/staff/counter", query_string={"buscar": typed}).get_data(as_text=True)
-        assert "Persona encontrada" in page, typed
-        assert code in page and 'value="Ana Torres"' in page
+        assert "Personas registradas con ese dato" in page, typed
+        assert code in page and "Ana Torres" in page
+        assert 'value="Ana Torres"' not in page  # shown as a candidate, not merged into the form
+    # Staff choose the person: their details fill the form.
+    chosen = client.get(
+        "/staff/counter", query_string={"buscar": "12.345.678-5", "persona": person.id}
+    ).get_data(as_text=True)
+    assert 'value="Ana Torres"' in chosen and 'value="12.345.678-5"' in chosen
+    # The mobile was typed, never proved: it finds the request, not a person.
+    for typed in ("+56 9 6123 4567", "961234567"):
+        page = client.get("/staff/counter", query_string={"buscar": typed}).get_data(as_text=True)
+        assert "Personas registradas" not in page and "sin verificar" in page, typed
+        assert code in page
     nobody = client.get("/staff/counter", query_string={"buscar": "11.111.111-1"}).get_data(
         as_text=True
     )

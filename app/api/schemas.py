@@ -31,6 +31,35 @@ class ContactInSchema(Schema):
     rut = fields.String(validate=validate.Length(max=14))
 
 
+class TicketContactSchema(Schema):
+    """Staff only: the contact details given with one ticket, and what proved them."""
+
+    name = fields.String(allow_none=True)
+    rut = fields.String(
+        allow_none=True,
+        metadata={"description": "Compact: digits and check digit, no dots or hyphen"},
+    )
+    mobile = fields.String(allow_none=True, metadata={"description": "E.164"})
+    email = fields.String(allow_none=True)
+    consent_notify = fields.Boolean()
+    channel = fields.String(metadata={"description": "The channel they came through"})
+    given_at = fields.DateTime()
+    mobile_verified = fields.Boolean(metadata={"description": "Texted in from this number"})
+    email_confirmed_at = fields.DateTime(allow_none=True)
+    rut_attested = fields.Function(
+        lambda contact: contact.rut_attested_by_id is not None,
+        metadata={"type": "boolean", "description": "Counter staff saw the ID card with this RUT"},
+    )
+
+
+class StaffContactSchema(Schema):
+    contact = fields.Nested(TicketContactSchema, allow_none=True)
+    person_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The person record joined by a proof (SMS, email link, RUT)"},
+    )
+
+
 class TicketCreateSchema(Schema):
     category = fields.String(required=True, metadata={"description": "Category code"})
     description = fields.String(required=True, validate=validate.Length(min=3, max=MAX_DESCRIPTION))

@@ -15,6 +15,7 @@ from app.api.schemas import (
     EventCreateSchema,
     EventSchema,
     PublicTicketSchema,
+    StaffContactSchema,
     TicketCreateSchema,
     TicketPageSchema,
     TicketQuerySchema,
@@ -34,6 +35,7 @@ from app.tickets import (
     ValidationFailed,
     add_comment,
     get_by_code,
+    may,
     open_ticket,
     transition,
 )
@@ -191,6 +193,18 @@ class TicketByCode(MethodView):
     def get(self, code):
         """The public view of a ticket: status and public timeline, no personal data."""
         return present(db.session, ticket_or_404(code))
+
+
+@blp.route("/tickets/<code>/contact")
+class TicketContactView(MethodView):
+    @blp.response(200, StaffContactSchema)
+    def get(self, code):
+        """Staff session only: the contact details given with this ticket (notices go there)."""
+        user = require_staff()
+        ticket = ticket_or_404(code)
+        if not may(Actor.staff(user), "read", ticket):
+            abort(403, message="No puede ver esta solicitud.")
+        return {"contact": ticket.contact, "person_id": ticket.person_id}
 
 
 @blp.route("/tickets/<code>/events")

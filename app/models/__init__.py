@@ -1,14 +1,14 @@
 """All models, importable from one place (Alembic's autogenerate sees them through here)."""
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import AppendOnlyError, Base, UTCDateTime, utcnow
 from app.models.dashboards import DASHBOARD_INDEXES
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
-from app.models.people import ROLES, Contact, StaffUser
+from app.models.people import ROLES, Contact, ContactChange, StaffUser
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
 from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
-from app.models.tickets import CHANNELS, AppendOnlyError, Ticket, TicketEvent
+from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketEvent
 
 __all__ = [
     "CHANNELS",
@@ -22,6 +22,7 @@ __all__ = [
     "Category",
     "ClosedDay",
     "Contact",
+    "ContactChange",
     "Department",
     "InboundSms",
     "Notification",
@@ -33,6 +34,7 @@ __all__ = [
     "SmsSuppression",
     "StaffUser",
     "Ticket",
+    "TicketContact",
     "TicketEvent",
     "UTCDateTime",
     "utcnow",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -56,3 +56,17 @@ def render_item(type_: str, obj, autogen_context):
         autogen_context.imports.add("import sqlalchemy as sa")
         return "sa.DateTime(timezone=True)"
     return False
+
+
+class AppendOnlyError(RuntimeError):
+    """History rows (ticket events, person changes) are never changed or removed."""
+
+
+def append_only(model: type, what: str) -> None:
+    """Refuse every UPDATE and DELETE of ``model``'s rows through the ORM."""
+
+    def refuse(mapper, connection, target):  # noqa: ARG001
+        raise AppendOnlyError(f"{what} are append-only")
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, append_only, utcnow
 from app.models.organization import Department
 
 ROLES = ("counter", "agent", "head", "admin")
 
 
 class Contact(Base):
-    """One contact per person, found again by RUT, mobile (E.164) or email. PII: staff only."""
+    """A person: the record that joins their tickets. PII: staff only.
+
+    Its identifiers come only from a proof, stamped when it happened: a mobile from an SMS sent
+    from it (Twilio proved it), an email from a confirmation link clicked, a RUT from counter
+    staff who saw the ID. A value without a stamp (from before proofs existed) links nothing.
+    What a resident types on a form stays on that ticket (``TicketContact``) and never changes
+    this record; staff change it explicitly, and every change writes a ``ContactChange``.
+    """
 
     __tablename__ = "contacts"
 
@@ -25,9 +33,36 @@ class Contact(Base):
     rut: Mapped[str | None] = mapped_column(String(12), unique=True)  # compact: 12345678K
     mobile: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
     email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower-case
+    # The person's stated preference (prefills the counter form); each ticket has its own.
     consent_notify: Mapped[bool] = mapped_column(default=False)
+    rut_verified_at: Mapped[datetime | None]
+    mobile_verified_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ContactChange(Base):
+    """One change to a person record: who, when, why, and each field's old and new value.
+
+    Append-only: never updated, never deleted.
+    """
+
+    __tablename__ = "contact_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # staff, resident, system
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # created, linked, edited; the proof or the staff action that made it
+    action: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(24))  # sms, email_link, rut_attested, staff
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # field -> [old, new]
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+    actor: Mapped[StaffUser | None] = relationship()
 
 
 class StaffUser(UserMixin, Base):
@@ -56,3 +91,6 @@ class StaffUser(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email} {self.role}>"
+
+
+append_only(ContactChange, "person changes")

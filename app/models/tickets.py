@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, append_only, utcnow
 from app.models.organization import Category, Department
 from app.models.people import Contact, StaffUser
 
@@ -59,7 +59,9 @@ class Ticket(Base):
     # What the channel told about its client (Open311: API key name, device_id, account_id).
     # Staff-only, like the contact.
     channel_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    # The person this ticket is joined to, only through an identifier its channel proved
+    # (see Contact). The details given with the ticket are ``contact`` (TicketContact).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
@@ -102,7 +104,10 @@ class Ticket(Base):
 
     category: Mapped[Category] = relationship()
     department: Mapped[Department] = relationship()
-    contact: Mapped[Contact | None] = relationship()
+    person: Mapped[Contact | None] = relationship()
+    contact: Mapped[TicketContact | None] = relationship(
+        back_populates="ticket", uselist=False, foreign_keys="TicketContact.ticket_id"
+    )
     assignee: Mapped[StaffUser | None] = relationship()
     duplicate_of: Mapped[Ticket | None] = relationship(remote_side=[id])
     events: Mapped[list[TicketEvent]] = relationship(
@@ -111,6 +116,33 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.code} {self.status}>"
+
+
+class TicketContact(Base):
+    """The contact details given with one ticket, as given, when and through which channel,
+    with that ticket's own consent. Its notifications go here and nowhere else. PII: staff only.
+
+    ``mobile_verified``: the ticket came by SMS from this number (Twilio proved it).
+    ``email_confirmed_at``: the confirmation link sent to this email was used.
+    ``rut_attested_by_id``: the counter staff member who saw the ID with this RUT.
+    """
+
+    __tablename__ = "ticket_contacts"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    rut: Mapped[str | None] = mapped_column(String(12), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    consent_notify: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[str] = mapped_column(String(16))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mobile_verified: Mapped[bool] = mapped_column(default=False)
+    email_confirmed_at: Mapped[datetime | None]
+    rut_attested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="contact")
+    rut_attested_by: Mapped[StaffUser | None] = relationship()
 
 
 class TicketEvent(Base):
@@ -135,15 +167,4 @@ class TicketEvent(Base):
     actor: Mapped[StaffUser | None] = relationship()
 
 
-class AppendOnlyError(RuntimeError):
-    """Ticket events are history: they are never changed or removed."""
-
-
-@event.listens_for(TicketEvent, "before_update")
-def _refuse_event_update(mapper, connection, target):  # noqa: ARG001
-    raise AppendOnlyError("ticket events are append-only")
-
-
-@event.listens_for(TicketEvent, "before_delete")
-def _refuse_event_delete(mapper, connection, target):  # noqa: ARG001
-    raise AppendOnlyError("ticket events are append-only")
+append_only(TicketEvent, "ticket events")

@@ -32,7 +32,9 @@ def is_suppressed(session: Session, mobile: str) -> bool:
 def resident_channel(session: Session, ticket: Ticket) -> tuple[str, str] | None:
     """``(channel, recipient)`` to reach the ticket's resident, or None.
 
-    SMS when they gave a mobile that has not opted out, else email. They must have agreed to be
+    Only the details given with this ticket (``ticket.contact``, a TicketContact) and its own
+    consent: never a person record, which a later filing might name differently. SMS when a
+    mobile was given that has not opted out, else email. They must have agreed to be
     notified, except on a ticket they texted in: answering in that conversation is expected.
     """
     contact = ticket.contact
@@ -139,7 +141,8 @@ def after_event(session: Session, ticket: Ticket, event: TicketEvent) -> None:
         target = _receipt_target(session, ticket) if ticket.channel in RECEIPT_CHANNELS else None
         if target is not None:
             channel, recipient = target
-            rendered = templates.render("received", ticket, channel)
+            confirm = email_confirmation_link(ticket) if channel == "email" else None
+            rendered = templates.render("received", ticket, channel, confirm)
             add(session, ticket, "received", channel, recipient, rendered, now)
         return
     if event.actor_kind == "resident":
@@ -200,6 +203,15 @@ def _after_sla_alert(session: Session, ticket: Ticket, event: TicketEvent, now) 
     )
     not_before = None if calendar.is_open(now) else calendar.next_opening(now)
     notify_staff(session, ticket, staff, event.kind, rendered, now, not_before)
+
+
+def email_confirmation_link(ticket: Ticket) -> str:
+    """Sent to the ticket's own email only: using it proves the address (app/tickets/people)."""
+    from flask import current_app
+
+    from app.tickets.people import email_token
+
+    return f"{current_app.config['PUBLIC_BASE_URL']}/correo/confirmar/{email_token(ticket)}"
 
 
 def survey_link(ticket: Ticket) -> str:

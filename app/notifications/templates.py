@@ -31,15 +31,24 @@ def tracking_link(ticket_code: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/seguimiento/{ticket_code}"
 
 
-def _email(subject: str, paragraphs: list[str], link: str, link_label: str) -> Rendered:
+def _email(
+    subject: str,
+    paragraphs: list[str],
+    link: str,
+    link_label: str,
+    second: tuple[str, str, str] | None = None,
+) -> Rendered:
+    """Plain text and HTML; ``second`` is another (lead, link, label) after the main link."""
     footer = _("Este es un mensaje automático; no responda a este correo.")
-    text = "\n\n".join([*paragraphs, f"{link_label}: {link}", footer])
+    extra = [second[0], f"{second[2]}: {second[1]}"] if second else []
+    text = "\n\n".join([*paragraphs, f"{link_label}: {link}", *extra, footer])
     html = render_template(
         "notifications/email.html",
         subject=subject,
         paragraphs=paragraphs,
         link=link,
         link_label=link_label,
+        second=second,
         footer=footer,
     )
     return Rendered(subject, text + "\n", html)
@@ -48,7 +57,9 @@ def _email(subject: str, paragraphs: list[str], link: str, link_label: str) -> R
 # --- residents -------------------------------------------------------------------------------
 
 
-def received(ticket: Ticket, channel: str) -> Rendered:
+def received(ticket: Ticket, channel: str, confirm_link: str | None = None) -> Rendered:
+    """The receipt. By email it also carries the link that confirms the address (it joins the
+    request to the resident's record only if they use it)."""
     code = codes.display(ticket.code)
     link = tracking_link(ticket.code)
     subject = _("Recibimos su solicitud N. %(code)s", code=code)
@@ -75,6 +86,17 @@ def received(ticket: Ticket, channel: str) -> Rendered:
         ],
         link,
         _("Siga su solicitud"),
+        second=(
+            _(
+                "Si usted ingresó esta solicitud, confirme su correo: así la Municipalidad la "
+                "reconoce como suya junto a sus otras solicitudes. Si no fue usted, ignore este "
+                "mensaje; su correo no se asociará a nada."
+            ),
+            confirm_link,
+            _("Confirmar mi correo"),
+        )
+        if confirm_link
+        else None,
     )
 
 

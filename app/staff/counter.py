@@ -2,65 +2,57 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from stdnum.cl import rut as stdnum_rut
 
 from app.catalog import category_choices, grouped_categories
 from app.extensions import db
 from app.forms import show_domain_error
-from app.models import Contact, Ticket
+from app.models import Contact
 from app.public.presenters import present
 from app.public.views import public_url, qr_svg
 from app.staff import bp
 from app.staff.forms import CounterForm
 from app.tickets import Actor, TicketIntake, ValidationFailed, open_ticket, require
 from app.tickets.codes import display
-from app.tickets.contacts import find_contact, format_rut, normalize_mobile
-from app.tickets.lifecycle import OPEN_STATUSES
+from app.tickets.contacts import format_rut
+from app.tickets.people import counter_matches
 
 
-def find_resident(text: str) -> Contact | None:
-    """Find a person by RUT or mobile, however it was typed."""
-    text = (text or "").strip()
-    if not text:
+def _prefill(form: CounterForm, person: Contact) -> None:
+    """Staff chose this person: their details fill the form (nothing is joined until the RUT
+    is checked against the ID card)."""
+    form.rut.data = format_rut(person.rut) if person.rut else ""
+    form.name.data = person.name or ""
+    form.mobile.data = person.mobile or ""
+    form.email.data = person.email or ""
+    form.consent.data = person.consent_notify
+
+
+def _chosen(matches, person_id: int | None) -> Contact | None:
+    if person_id is None:
         return None
-    if stdnum_rut.is_valid(text):
-        return find_contact(db.session, rut=stdnum_rut.compact(text))
-    try:
-        mobile = normalize_mobile(text)
-    except ValidationFailed:
-        return None
-    return find_contact(db.session, mobile=mobile)
-
-
-def _prefill(form: CounterForm, contact: Contact) -> None:
-    form.rut.data = format_rut(contact.rut) if contact.rut else ""
-    form.name.data = contact.name or ""
-    form.mobile.data = contact.mobile or ""
-    form.email.data = contact.email or ""
-    form.consent.data = contact.consent_notify
+    chosen = next((c.person for c in matches.people if c.person.id == person_id), None)
+    if chosen is None:
+        abort(404)
+    return chosen
 
 
 @bp.route("/counter", methods=["GET", "POST"])
 def counter():
-    require(Actor.staff(current_user), "open")
+    actor = Actor.staff(current_user)
+    require(actor, "open")
     form = CounterForm()
     form.category.choices = category_choices(db.session, include_triage=True)
     search = request.args.get("buscar", "").strip()
-    contact = find_resident(search) if search else None
-    open_tickets = []
-    if contact is not None:
-        open_tickets = db.session.scalars(
-            select(Ticket)
-            .where(Ticket.contact_id == contact.id, Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.created_at.desc())
-        ).all()
-        if request.method == "GET":
-            _prefill(form, contact)
-    elif search and request.method == "GET" and stdnum_rut.is_valid(search):
-        form.rut.data = format_rut(stdnum_rut.compact(search))
+    matches = counter_matches(db.session, search)
+    chosen = _chosen(matches, request.args.get("persona", type=int))
+    if request.method == "GET":
+        if chosen is not None:
+            _prefill(form, chosen)
+        elif search and stdnum_rut.is_valid(search):
+            form.rut.data = format_rut(stdnum_rut.compact(search))
     if form.validate_on_submit():
         intake = TicketIntake(
             channel=form.source.data if form.source.data in ("counter", "phone") else "counter",
@@ -72,9 +64,10 @@ def counter():
             mobile=form.mobile.data,
             email=form.email.data,
             consent_notify=form.consent.data,
+            rut_attested=form.rut_attested.data,
         )
         try:
-            ticket = open_ticket(db.session, intake, Actor.staff(current_user))
+            ticket = open_ticket(db.session, intake, actor)
         except ValidationFailed as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -91,11 +84,12 @@ def counter():
         "staff/counter.html",
         form=form,
         search=search,
-        contact=contact,
-        open_tickets=open_tickets,
+        matches=matches,
+        chosen=chosen,
         searched=bool(search),
         keywords=keywords,
         display=display,
+        format_rut=format_rut,
     ), status
 
 

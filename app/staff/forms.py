@@ -66,6 +66,7 @@ class CounterForm(FlaskForm):
     mobile = StringField(_l("Celular"), validators=[Optional(), Length(max=30)])
     email = StringField(_l("Correo"), validators=[Optional(), Length(max=254)])
     consent = BooleanField(_l("Acepta recibir avisos por SMS o correo"))
+    rut_attested = BooleanField(_l("Vi la cédula de identidad con este RUT"))
     source = RadioField(
         _l("Atención"),
         choices=[("counter", _l("Presencial (mesón)")), ("phone", _l("Llamada telefónica"))],
@@ -91,9 +92,34 @@ class CounterForm(FlaskForm):
         if field.data not in valid:
             raise ValidationError(_l("Elija la categoría."))
 
+    def validate_rut_attested(self, field):
+        if field.data and not self.rut.data:
+            raise ValidationError(_l("Para verificar el RUT con la cédula, escríbalo."))
+
     def validate_consent(self, field):
         if field.data and not (self.email.data or self.mobile.data):
             raise ValidationError(_l("Para enviar avisos se necesita un correo o un celular."))
+
+
+class PersonForm(FlaskForm):
+    """An explicit change to a person record; every change needs its reason."""
+
+    name = StringField(_l("Nombre"), validators=[Optional(), Length(max=200)])
+    rut = StringField(
+        _l("RUT (con la cédula a la vista)"),
+        description=_l("Ejemplo: 12.345.678-5"),
+        validators=[Optional(), Length(max=14)],
+    )
+    consent = BooleanField(_l("Prefiere recibir avisos (se propone al atenderla en el mesón)"))
+    remove_mobile = BooleanField(_l("Quitar el celular de este registro"))
+    remove_email = BooleanField(_l("Quitar el correo de este registro"))
+    reason = StringField(
+        _l("Motivo del cambio"),
+        description=_l(
+            "Por ejemplo: la persona pidió corregir su nombre, con su cédula a la vista."
+        ),
+        validators=[DataRequired(_l("Indique el motivo del cambio.")), Length(max=300)],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -18,6 +18,7 @@ from app.notifications.state import for_ticket, retry_notification
 from app.public.presenters import status_label
 from app.staff import bp
 from app.staff.forms import ActionForm
+from app.staff.people import channel_label, proof_label
 from app.tickets import (
     Actor,
     DomainError,
@@ -150,6 +151,9 @@ def render_ticket(
         display=display,
         status_label=status_label,
         format_rut=format_rut,
+        channel_label=channel_label,
+        proof_label=proof_label,
+        may_see_people=may(actor, "people"),
     ), status
 
 

@@ -1,15 +1,15 @@
-"""Residents' contact data: normalise RUT, mobile and email; find the same person again."""
+"""Residents' contact data: normalise RUT, mobile and email; the details given with a ticket."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 from stdnum.cl import rut as stdnum_rut
 from stdnum.exceptions import ValidationError as StdnumError
 
-from app.models import Contact
+from app.models import TicketContact
 from app.tickets.errors import ValidationFailed
 from app.tickets.text import sanitize
 
@@ -52,64 +52,36 @@ def normalize_email(value: str | None) -> str | None:
         raise ValidationFailed("El correo electrónico no es válido.", field="email") from exc
 
 
-def find_contact(
-    session: Session, *, rut: str | None = None, mobile: str | None = None, email: str | None = None
-) -> Contact | None:
-    """The contact that matches, preferring RUT, then mobile, then email (values normalised)."""
-    clauses = []
-    if rut:
-        clauses.append(Contact.rut == rut)
-    if mobile:
-        clauses.append(Contact.mobile == mobile)
-    if email:
-        clauses.append(Contact.email == email)
-    if not clauses:
-        return None
-    found = session.scalars(select(Contact).where(or_(*clauses))).all()
-    for attribute, value in (("rut", rut), ("mobile", mobile), ("email", email)):
-        for contact in found:
-            if value and getattr(contact, attribute) == value:
-                return contact
-    return None
+def clean_name(value: str | None) -> str | None:
+    return sanitize(value)[:200] or None
 
 
-def upsert_contact(
-    session: Session,
+def given_contact(
+    channel: str,
+    now: datetime,
     *,
     name: str | None = None,
     rut: str | None = None,
     mobile: str | None = None,
     email: str | None = None,
     consent_notify: bool | None = None,
-) -> Contact | None:
-    """Find the person (by RUT, mobile or email) or create them; fill in what was missing.
+) -> TicketContact | None:
+    """The details given with one ticket, normalised, as given; None when nothing was given.
 
-    Returns None when nothing identifies a person (an anonymous request). A value that already
-    belongs to another contact is not moved: one contact per person, never two people merged.
+    A channel that did not ask for consent (Open311, an API call without the field) gives
+    none: the ticket is not notified. An SMS's mobile is its sender, proved by Twilio.
     """
+    name = clean_name(name)
     rut, mobile, email = normalize_rut(rut), normalize_mobile(mobile), normalize_email(email)
-    name = sanitize(name)[:200] or None
-    if not (rut or mobile or email):
+    if not (name or rut or mobile or email):
         return None
-    contact = find_contact(session, rut=rut, mobile=mobile, email=email)
-    if contact is None:
-        contact = Contact(name=name, rut=rut, mobile=mobile, email=email)
-        session.add(contact)
-    else:
-        for attribute, value in (("rut", rut), ("mobile", mobile), ("email", email)):
-            if value and getattr(contact, attribute) != value:
-                taken = session.scalar(
-                    select(Contact.id).where(getattr(Contact, attribute) == value)
-                )
-                if taken is None:
-                    setattr(contact, attribute, value)
-        if name:
-            contact.name = name
-    # Consent is what the person said this time (they may withdraw it at the counter); a
-    # channel that cannot ask (Open311, an API call without the field) leaves it as it was.
-    if consent_notify is not None:
-        contact.consent_notify = consent_notify
-    elif contact.consent_notify is None:
-        contact.consent_notify = False
-    session.flush()
-    return contact
+    return TicketContact(
+        name=name,
+        rut=rut,
+        mobile=mobile,
+        email=email,
+        consent_notify=bool(consent_notify),
+        channel=channel,
+        given_at=now,
+        mobile_verified=channel == "sms" and mobile is not None,
+    )

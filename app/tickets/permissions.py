@@ -22,10 +22,10 @@ DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
 }
 # Actions on any ticket, whatever its department.
 ANY_TICKET_ACTIONS: dict[str, frozenset[str]] = {
-    COUNTER: frozenset({"read", "comment", "note", "open"}),
+    COUNTER: frozenset({"read", "comment", "note", "open", "people"}),
     AGENT: frozenset({"read", "open"}),
     HEAD: frozenset({"read", "open", "dashboard"}),
-    ADMIN: frozenset({"read", "open", "dashboard", "configure"}),
+    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people"}),
 }
 
 

@@ -18,8 +18,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
 from app.tickets import codes, lifecycle, sla
-from app.tickets.contacts import upsert_contact
+from app.tickets.contacts import given_contact
 from app.tickets.errors import InvalidTransition, NotFound, StaleTicket, ValidationFailed
+from app.tickets.people import link_by_proof
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, require
 from app.tickets.text import sanitize
 
@@ -41,7 +42,8 @@ class TicketIntake:
     rut: str | None = None
     mobile: str | None = None
     email: str | None = None
-    consent_notify: bool | None = None  # None: the channel did not ask; keep what we had
+    consent_notify: bool | None = None  # None: the channel did not ask (no notices)
+    rut_attested: bool = False  # counter staff saw the ID card with this RUT
     source_ref: str | None = None
     media_urls: list[str] = field(default_factory=list)
     attributes: dict[str, Any] | None = None  # answers to the category's extra questions
@@ -61,7 +63,9 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
 
 
 # Events that change nothing a staff member reads before acting: they keep the version.
-BOOKKEEPING_KINDS = frozenset({"sla_warning", "sla_breached", "notification", "created"})
+BOOKKEEPING_KINDS = frozenset(
+    {"sla_warning", "sla_breached", "notification", "created", "person_linked"}
+)
 
 
 def _record(
@@ -95,7 +99,10 @@ def _record(
         ticket.version += 1
     from app.notifications import outbox  # imports the domain back: resolved at call time
 
-    outbox.after_event(session, ticket, event)  # notifications commit with the change
+    try:
+        outbox.after_event(session, ticket, event)  # notifications commit with the change
+    except StaleDataError as exc:  # its reads autoflushed this change: someone else won
+        raise StaleTicket() from exc
     return event
 
 
@@ -173,16 +180,22 @@ def open_ticket(
     category, description = _validate_intake(session, intake)
     address = sanitize(intake.address)[:300] or None
 
+    if intake.rut_attested and (actor.kind != "staff" or not intake.rut):
+        raise ValidationFailed("Para verificar el RUT con la cédula, escríbalo.", field="rut")
+    contact = given_contact(
+        intake.channel,
+        now,
+        name=intake.name,
+        rut=intake.rut,
+        mobile=intake.mobile,
+        email=intake.email,
+        consent_notify=intake.consent_notify,
+    )
+    if contact is not None and intake.rut_attested:
+        contact.rut_attested_by_id = actor.user_id
+
     savepoint = session.begin_nested()
     try:
-        contact = upsert_contact(
-            session,
-            name=intake.name,
-            rut=intake.rut,
-            mobile=intake.mobile,
-            email=intake.email,
-            consent_notify=intake.consent_notify,
-        )
         ticket = Ticket(
             code=_new_code(session),
             channel=intake.channel,
@@ -205,15 +218,10 @@ def open_ticket(
         sla.set_due_instants(ticket, sla.business_calendar(session))
         session.add(ticket)
         session.flush()
+        data = {"channel": intake.channel, "category": category.code}
+        data.update(_link_proven_person(session, ticket, actor, now))
         _record(
-            session,
-            ticket,
-            actor,
-            "created",
-            now,
-            public=True,
-            to_status=lifecycle.NEW,
-            data={"channel": intake.channel, "category": category.code},
+            session, ticket, actor, "created", now, public=True, to_status=lifecycle.NEW, data=data
         )
         session.flush()
         savepoint.commit()
@@ -225,6 +233,22 @@ def open_ticket(
                 return existing
         raise
     return ticket
+
+
+def _link_proven_person(
+    session: Session, ticket: Ticket, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """Join a new ticket to a person only through what its channel proved: the SMS sender, or
+    a RUT that counter staff saw on the ID card. Typed details join nobody."""
+    given = ticket.contact
+    if given is None:
+        return {}
+    proof = "sms" if given.mobile_verified else "rut_attested" if given.rut_attested_by_id else None
+    person = link_by_proof(session, ticket, proof, actor, now) if proof else None
+    return {"person": person.id, "proof": proof} if person is not None else {}
+
+
+record_event = _record  # for the domain's other modules (people: a later proof joins a person)
 
 
 def transition(

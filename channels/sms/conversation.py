@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog import suggest_category
-from app.models import Contact, Notification, SatisfactionRating, SmsSuppression, Ticket, utcnow
+from app.models import (
+    Contact,
+    Notification,
+    SatisfactionRating,
+    SmsSuppression,
+    Ticket,
+    TicketContact,
+    utcnow,
+)
 from app.notifications.state import suppress_number
 from app.public.presenters import status_label
 from app.tickets import (
@@ -49,18 +57,47 @@ def _status(session: Session, text: str) -> Outcome:
 
 
 def _senders_tickets(session: Session, sender: str, statuses) -> list[Ticket]:
+    """The tickets this number proved to be its own: texted in from it, or joined to the person
+    whose mobile an SMS proved. A number typed on a form proves nothing."""
+    proved_person = select(Contact.id).where(
+        Contact.mobile == sender, Contact.mobile_verified_at.is_not(None)
+    )
     return list(
         session.scalars(
             select(Ticket)
-            .join(Contact, Ticket.contact_id == Contact.id)
-            .where(Contact.mobile == sender, Ticket.status.in_(statuses))
+            .outerjoin(TicketContact, TicketContact.ticket_id == Ticket.id)
+            .where(
+                or_(
+                    (TicketContact.mobile == sender) & TicketContact.mobile_verified.is_(True),
+                    Ticket.person_id.in_(proved_person),
+                ),
+                Ticket.status.in_(statuses),
+            )
             .order_by(Ticket.updated_at.desc())
         )
     )
 
 
+def _asked_by_sms(session: Session, sender: str) -> list[Ticket]:
+    """Tickets waiting for an answer to a question we texted to this very number (it went to
+    the number given with that ticket; "Responda a este mensaje" is answered here)."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .join(Notification, Notification.ticket_id == Ticket.id)
+            .where(
+                Notification.template == "info_requested",
+                Notification.channel == "sms",
+                Notification.recipient == sender,
+                Ticket.status == WAITING_RESIDENT,
+            )
+            .order_by(Notification.id.desc())
+        )
+    )
+
+
 def _my_tickets(session: Session, sender: str) -> Outcome:
-    tickets = [t for t in _senders_tickets(session, sender, OPEN_STATUSES) if t.channel == "sms"]
+    tickets = _senders_tickets(session, sender, OPEN_STATUSES)
     return Outcome(replies.my_tickets([(t.code, status_label(t.status)) for t in tickets]))
 
 
@@ -104,7 +141,10 @@ def _opt_in(session: Session, sender: str) -> Outcome:
 
 
 def _text(session: Session, sender: str, text: str, media: list[str], sid: str) -> Outcome:
-    waiting = _senders_tickets(session, sender, [WAITING_RESIDENT])
+    # The sender's own tickets first, then one that asked this number a question.
+    waiting = _senders_tickets(session, sender, [WAITING_RESIDENT]) or _asked_by_sms(
+        session, sender
+    )
     if waiting:
         ticket = waiting[0]
         try:

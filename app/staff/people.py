@@ -1,0 +1,107 @@
+"""Person records for staff: what joins a person's tickets, and explicit, recorded changes."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.extensions import db
+from app.forms import show_domain_error
+from app.public.presenters import status_label
+from app.staff import bp
+from app.staff.forms import PersonForm
+from app.tickets import Actor, NotFound, PermissionDenied, ValidationFailed
+from app.tickets.codes import display
+from app.tickets.contacts import format_rut
+from app.tickets.people import PersonEdit, edit_person, get_person, history, tickets_of
+
+CHANNEL_LABELS = {
+    "web": _l("formulario web"),
+    "sms": _l("SMS"),
+    "counter": _l("mesón"),
+    "phone": _l("teléfono"),
+    "api": _l("API"),
+    "open311": _l("Open311"),
+}
+PROOF_LABELS = {
+    "sms": _l("SMS desde ese número"),
+    "email_link": _l("correo confirmado con el enlace enviado"),
+    "rut_attested": _l("RUT con la cédula a la vista"),
+    "staff": _l("cambio hecho por un funcionario"),
+}
+ACTION_LABELS = {
+    "created": _l("Registro creado"),
+    "verified": _l("Dato verificado"),
+    "edited": _l("Datos cambiados"),
+}
+FIELD_LABELS = {
+    "name": _l("Nombre"),
+    "rut": _l("RUT"),
+    "mobile": _l("Celular"),
+    "email": _l("Correo"),
+    "consent_notify": _l("Prefiere avisos"),
+    "rut_verified_at": _l("RUT verificado"),
+    "mobile_verified_at": _l("Celular verificado"),
+    "email_verified_at": _l("Correo verificado"),
+}
+
+
+def channel_label(channel: str | None) -> str:
+    return str(CHANNEL_LABELS.get(channel or "", channel or "—"))
+
+
+def proof_label(proof: str | None) -> str:
+    return str(PROOF_LABELS.get(proof or "", proof or "—"))
+
+
+def _load(person_id: int):
+    try:
+        return get_person(db.session, Actor.staff(current_user), person_id)
+    except PermissionDenied:
+        abort(403)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/personas/<int:person_id>", methods=["GET", "POST"])
+def person_page(person_id: int):
+    person = _load(person_id)
+    form = PersonForm()
+    if request.method == "GET":
+        form.name.data = person.name or ""
+        form.rut.data = format_rut(person.rut) if person.rut else ""
+        form.consent.data = person.consent_notify
+    elif form.validate_on_submit():
+        edit = PersonEdit(
+            reason=form.reason.data,
+            name=form.name.data,
+            rut=form.rut.data,
+            consent_notify=form.consent.data,
+            remove_mobile=form.remove_mobile.data,
+            remove_email=form.remove_email.data,
+        )
+        try:
+            edit_person(db.session, person, Actor.staff(current_user), edit)
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Cambios guardados y registrados."))
+            return redirect(url_for("staff.person_page", person_id=person.id), code=303)
+    return render_template(
+        "staff/person.html",
+        person=person,
+        form=form,
+        tickets=tickets_of(db.session, person),
+        changes=history(db.session, person),
+        display=display,
+        format_rut=format_rut,
+        status_label=status_label,
+        channel_label=channel_label,
+        proof_label=proof_label,
+        action_labels=ACTION_LABELS,
+        field_labels=FIELD_LABELS,
+    ), 422 if request.method == "POST" else 200

@@ -1,0 +1,335 @@
+"""Person records: what joins a resident's tickets, only through an identifier a channel proved.
+
+The proofs (``source``), and the identifier each one proves:
+
+- ``sms``: a ticket texted in. Twilio signs the webhook, so the sender number is real: mobile.
+- ``email_link``: the resident used the confirmation link sent to the ticket's email: email.
+- ``rut_attested``: counter staff saw the ID card with that RUT: rut.
+
+A proof joins the ticket to the person holding that identifier with a proof of it, or creates
+that person. A person holding the value without a proof of it (data from before proofs existed)
+is not joined: staff decide at the counter. Nothing typed on a form changes a person; staff do
+it explicitly (``edit_person``), and every change to a person writes a ContactChange row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from stdnum.cl import rut as stdnum_rut
+
+from app.models import Contact, ContactChange, Ticket, TicketContact, utcnow
+from app.tickets.contacts import clean_name, normalize_mobile, normalize_rut
+from app.tickets.errors import N_, NotFound, ValidationFailed
+from app.tickets.lifecycle import OPEN_STATUSES
+from app.tickets.permissions import RESIDENT, Actor, require
+
+# proof -> (identifier it proves, the person's stamp for it)
+PROOFS = {
+    "sms": ("mobile", "mobile_verified_at"),
+    "email_link": ("email", "email_verified_at"),
+    "rut_attested": ("rut", "rut_verified_at"),
+}
+
+
+def _audit(
+    session: Session,
+    person: Contact,
+    actor: Actor,
+    action: str,
+    source: str,
+    now: datetime,
+    *,
+    ticket: Ticket | None = None,
+    changes: dict[str, list[Any]] | None = None,
+    reason: str | None = None,
+) -> ContactChange:
+    row = ContactChange(
+        contact_id=person.id,
+        created_at=now,
+        actor_kind=actor.kind,
+        actor_id=actor.user_id,
+        action=action,
+        source=source,
+        ticket_id=ticket.id if ticket is not None else None,
+        changes=changes,
+        reason=reason,
+    )
+    session.add(row)
+    return row
+
+
+def person_by(session: Session, attribute: str, value: str) -> Contact | None:
+    return session.scalar(select(Contact).where(getattr(Contact, attribute) == value))
+
+
+def _create_person(
+    session: Session, ticket: Ticket, source: str, actor: Actor, now: datetime
+) -> Contact | None:
+    attribute, stamp = PROOFS[source]
+    value = getattr(ticket.contact, attribute)
+    name = ticket.contact.name if source != "sms" else None  # an SMS carries no name
+    person = Contact(name=name, created_at=now, updated_at=now, **{attribute: value, stamp: now})
+    try:
+        with session.begin_nested():
+            session.add(person)
+    except IntegrityError:  # the same identifier, proved at the same moment elsewhere
+        return person_by(session, attribute, value)
+    changes = {"name": [None, name], attribute: [None, value]}
+    _audit(session, person, actor, "created", source, now, ticket=ticket, changes=changes)
+    return person
+
+
+def link_by_proof(
+    session: Session, ticket: Ticket, source: str, actor: Actor, now: datetime
+) -> Contact | None:
+    """Join ``ticket`` to the person its proved identifier names (created when nobody has it).
+
+    A RUT attested at the counter also stamps a RUT the person held without proof. Other
+    proofs never vouch for a value a person got some other way: that ticket stays unjoined.
+    """
+    attribute, stamp = PROOFS[source]
+    value = getattr(ticket.contact, attribute) if ticket.contact is not None else None
+    if not value:
+        return None
+    person = person_by(session, attribute, value)
+    if person is None:
+        person = _create_person(session, ticket, source, actor, now)
+    elif getattr(person, stamp) is None:
+        if source != "rut_attested":
+            return None
+        setattr(person, stamp, now)
+        changes = {stamp: [None, now.isoformat()]}
+        _audit(session, person, actor, "verified", source, now, ticket=ticket, changes=changes)
+    ticket.person = person
+    return person
+
+
+# --- email confirmation ------------------------------------------------------------------------
+
+EMAIL_SALT = "conectados.email-confirmation"
+EMAIL_LINK_DAYS = 30
+
+
+class EmailLinkInvalid(NotFound):
+    message = N_("El enlace para confirmar el correo no es válido.")
+
+
+class EmailLinkExpired(NotFound):
+    message = N_("El enlace para confirmar el correo venció.")
+
+
+def _email_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_SALT)
+
+
+def email_token(ticket: Ticket) -> str:
+    """A signed token for this ticket's own email (it stops working if the email differs)."""
+    return _email_serializer().dumps({"t": ticket.id, "e": ticket.contact.email})
+
+
+def ticket_for_email_token(session: Session, token: str) -> Ticket:
+    days = current_app.config.get("EMAIL_LINK_MAX_AGE_DAYS", EMAIL_LINK_DAYS)
+    try:
+        data = _email_serializer().loads(token, max_age=days * 86400)
+    except SignatureExpired as exc:
+        raise EmailLinkExpired() from exc
+    except BadSignature as exc:
+        raise EmailLinkInvalid() from exc
+    ticket = session.get(Ticket, data.get("t")) if isinstance(data, dict) else None
+    if ticket is None or ticket.contact is None or ticket.contact.email != data.get("e"):
+        raise EmailLinkInvalid()
+    return ticket
+
+
+def confirm_email(session: Session, token: str, now: datetime | None = None) -> Ticket:
+    """The resident used the link sent to the ticket's email: the email is proved.
+
+    The ticket joins the person with that (proved) email, or a new person; a ticket already
+    joined (by SMS or RUT) gives its person the email when the person had none.
+    """
+    from app.tickets.service import record_event  # the domain's event writer
+
+    now = now or utcnow()
+    ticket = ticket_for_email_token(session, token)
+    given = ticket.contact
+    if given.email_confirmed_at is None:
+        given.email_confirmed_at = now
+    if ticket.person_id is None:
+        person = link_by_proof(session, ticket, "email_link", RESIDENT, now)
+        if person is not None:
+            data = {"person": person.id, "proof": "email_link"}
+            record_event(session, ticket, RESIDENT, "person_linked", now, data=data)
+    elif ticket.person.email is None and person_by(session, "email", given.email) is None:
+        person = ticket.person
+        person.email, person.email_verified_at = given.email, now
+        changes = {"email": [None, given.email]}
+        _audit(
+            session, person, RESIDENT, "edited", "email_link", now, ticket=ticket, changes=changes
+        )
+    session.flush()
+    return ticket
+
+
+# --- staff: finding and changing a person ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person: Contact
+    open_tickets: list[Ticket]
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a counter search finds: people (to choose from, never merged silently) and the
+    details typed with open tickets that no found person is joined to (unproved)."""
+
+    people: list[Candidate]
+    given: list[TicketContact]
+
+
+def _search_key(text: str) -> tuple[str, str] | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if stdnum_rut.is_valid(text):
+        return "rut", stdnum_rut.compact(text)
+    try:
+        mobile = normalize_mobile(text)
+    except ValidationFailed:
+        return None
+    return ("mobile", mobile) if mobile else None
+
+
+def _open_tickets(session: Session, person: Contact) -> list[Ticket]:
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.person_id == person.id, Ticket.status.in_(OPEN_STATUSES))
+            .options(selectinload(Ticket.category))
+            .order_by(Ticket.created_at.desc())
+        )
+    )
+
+
+def counter_matches(session: Session, text: str, limit: int = 10) -> Matches:
+    """People whose RUT or mobile is what was typed, and open tickets given with it."""
+    key = _search_key(text)
+    if key is None:
+        return Matches([], [])
+    attribute, value = key
+    people = list(session.scalars(select(Contact).where(getattr(Contact, attribute) == value)))
+    found = [p.id for p in people]
+    given = session.scalars(
+        select(TicketContact)
+        .join(Ticket, Ticket.id == TicketContact.ticket_id)
+        .where(
+            getattr(TicketContact, attribute) == value,
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.person_id.is_(None) | Ticket.person_id.not_in(found or [0]),
+        )
+        .options(selectinload(TicketContact.ticket).selectinload(Ticket.category))
+        .order_by(Ticket.created_at.desc())
+        .limit(limit)
+    ).all()
+    return Matches([Candidate(p, _open_tickets(session, p)) for p in people], list(given))
+
+
+def get_person(session: Session, actor: Actor, person_id: int) -> Contact:
+    require(actor, "people")
+    person = session.get(Contact, person_id)
+    if person is None:
+        raise NotFound("No existe esa persona.")
+    return person
+
+
+@dataclass
+class PersonEdit:
+    """What staff change on a person; ``None`` keeps a field as it is."""
+
+    reason: str
+    name: str | None = None
+    rut: str | None = None
+    consent_notify: bool | None = None
+    remove_mobile: bool = False
+    remove_email: bool = False
+
+
+def _planned_changes(session: Session, person: Contact, edit: PersonEdit, now: datetime) -> dict:
+    planned: dict[str, Any] = {}
+    name = clean_name(edit.name) if edit.name is not None else person.name
+    if name != person.name:
+        planned["name"] = name
+    rut = normalize_rut(edit.rut) if edit.rut else person.rut
+    if rut != person.rut:
+        owner = person_by(session, "rut", rut)
+        if owner is not None and owner.id != person.id:
+            raise ValidationFailed("Ese RUT ya pertenece a otra persona.", field="rut")
+        planned.update(rut=rut, rut_verified_at=now)  # changed with the ID card in view
+    if edit.consent_notify is not None and edit.consent_notify != person.consent_notify:
+        planned["consent_notify"] = edit.consent_notify
+    if edit.remove_mobile and person.mobile:
+        planned.update(mobile=None, mobile_verified_at=None)
+    if edit.remove_email and person.email:
+        planned.update(email=None, email_verified_at=None)
+    return planned
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def edit_person(
+    session: Session, person: Contact, actor: Actor, edit: PersonEdit, now: datetime | None = None
+) -> ContactChange:
+    """An explicit staff change to a person, with its reason; recorded field by field.
+
+    Staff may correct the name, the RUT (seen on the ID card: it counts as attested) and the
+    stated consent, and remove a mobile or an email; a mobile or an email is only ever added by
+    its own proof (an SMS from it, the confirmation link).
+    """
+    require(actor, "people")
+    now = now or utcnow()
+    reason = clean_name(edit.reason)
+    if not reason:
+        raise ValidationFailed("Indique el motivo del cambio.", field="reason")
+    planned = _planned_changes(session, person, edit, now)
+    if not planned:
+        raise ValidationFailed("No hay cambios que guardar.", field="reason")
+    changes = {f: [_shown(getattr(person, f)), _shown(v)] for f, v in planned.items()}
+    for attribute, value in planned.items():
+        setattr(person, attribute, value)
+    person.updated_at = now
+    row = _audit(session, person, actor, "edited", "staff", now, changes=changes, reason=reason)
+    session.flush()
+    return row
+
+
+def history(session: Session, person: Contact) -> list[ContactChange]:
+    return list(
+        session.scalars(
+            select(ContactChange)
+            .where(ContactChange.contact_id == person.id)
+            .options(selectinload(ContactChange.actor))
+            .order_by(ContactChange.id)
+        )
+    )
+
+
+def tickets_of(session: Session, person: Contact) -> list[Ticket]:
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.person_id == person.id)
+            .options(selectinload(Ticket.category), selectinload(Ticket.contact))
+            .order_by(Ticket.created_at.desc())
+        )
+    )
