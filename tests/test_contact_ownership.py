@@ -247,6 +247,11 @@ def test_the_counter_joins_a_person_only_with_the_id_card_seen(client, desk, log
     assert attested.contact.rut_attested_by_id == clerk.id
     created = session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == attested.id))
     assert created.data["proof"] == "rut_attested" and created.actor_id == clerk.id
+    page = client.get(f"/staff/tickets/{display(attested.code)}").get_data(as_text=True)
+    assert f"cédula vista por {clerk.name}" in page and "RUT con la cédula a la vista" in page
+    assert f"/staff/personas/{person.id}" in page
+    unchecked_page = client.get(f"/staff/tickets/{display(unchecked.code)}").get_data(as_text=True)
+    assert "No está en el registro de ninguna persona" in unchecked_page
     # Another visit with the same RUT and another name joins the same person, unchanged.
     form = counter_form(session, rut_attested="y", name="Ana María T.", description="Otra vez")
     client.post("/staff/counter", data=form)
