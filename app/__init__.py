@@ -43,11 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.dashboards.transparency import bp as transparency_bp
     from app.dashboards.views import bp as dashboards_bp
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from app.models import StaffUser
     from app.models.base import render_item
     from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
     from app.staff import bp as staff_bp
+    from app.staff.auth import load_session_user
     from app.tickets import sla
     from channels.sms.inbound import bp as sms_bp
     from channels.web import bp as web_bp
@@ -80,9 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "staff.login"
     login_manager.login_message = lazy_gettext("Inicie sesión para continuar.")
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> StaffUser | None:
-        return db.session.get(StaffUser, int(user_id))
+    login_manager.user_loader(load_session_user)
 
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime

@@ -55,10 +55,10 @@ def measure(app, engine, repeat: int, who: str) -> list[list[str]]:
             if user.department_id
             else db.session.scalar(select(Category.id))
         )
-        user_id = user.id
+        session_id = user.get_id()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     rows = []
     for name, url in pages(client, category_id).items():

@@ -105,7 +105,10 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": 10 * 3600,  # a working day
+        # Failed logins: per address (and per known browser), and per account from browsers
+        # that never logged into it (README: "Staff workspace").
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per 15 minutes",
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "50 per 15 minutes",
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
         "LANGUAGES": ["es", "en"],

@@ -275,7 +275,7 @@ def login(client):
 
     def do(user):
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = str(user.id)
+            flask_session["_user_id"] = user.get_id()
             flask_session["_fresh"] = True
         return user
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -65,7 +66,14 @@ class ContactChange(Base):
     actor: Mapped[StaffUser | None] = relationship()
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class StaffUser(UserMixin, Base):
+    """A staff member. ``session_token`` is part of every session cookie of this person
+    (flask-login's "alternative token"): replacing it ends all their sessions at once."""
+
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +83,7 @@ class StaffUser(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     department: Mapped[Department | None] = relationship()
@@ -83,8 +92,16 @@ class StaffUser(UserMixin, Base):
     def is_active(self) -> bool:  # flask-login
         return self.active
 
+    def get_id(self) -> str:  # flask-login: what the session cookie carries
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every session cookie issued so far stops working (logout, new password, reset)."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -23,6 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.staff import bp
+from app.staff.auth import start_session
 from app.staff.forms import (
     ApiKeyForm,
     CalendarForm,
@@ -89,8 +90,10 @@ def admin_user(user_id: int | None):
             user.department_id = form.department.data if form.role.data != "admin" else None
             user.active = form.active.data
             if form.password.data:
-                user.set_password(form.password.data)
+                user.set_password(form.password.data)  # a reset ends the person's sessions
             db.session.commit()
+            if user is current_user._get_current_object():  # noqa: SLF001
+                start_session(user)  # an admin resetting their own password stays in
             flash(_("Usuario guardado."))
             return redirect(url_for("staff.admin_home"), code=303)
     return render_template("staff/admin/form.html", form=form, title=_("Usuario"))
