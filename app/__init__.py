@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, from_env
+from config import check as check_settings
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -36,7 +36,7 @@ def show_console_messages(app: Flask) -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from app import cli, health
+    from app import cli, health, security
     from app.api import api
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
@@ -57,10 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(from_env())
     if config:
         app.config.from_mapping(config)
+    check_settings(app.config)  # no real SECRET_KEY (and no development asked for): no start
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    if app.config["TRUSTED_PROXY_HOPS"]:
-        hops = app.config["TRUSTED_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    security.init_app(app)  # headers on every answer; proxies give the client address only
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -6,7 +6,7 @@ import secrets
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -22,6 +22,12 @@ MIN_PASSWORD = 10
 def seed_demo(tickets: int) -> None:
     """Load demo departments, categories, staff and tickets (safe to run again)."""
     from app.demo import DEMO_PASSWORD, ROLE_LOGINS, seed
+
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException(
+            "seed-demo crea funcionarios con una contraseña conocida: no se ejecuta en "
+            "producción (APP_ENV=production)."
+        )
 
     summary = seed(db.session, tickets=tickets)
     db.session.commit()

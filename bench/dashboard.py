@@ -125,7 +125,14 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = server.set(database=name).render_as_string(hide_password=False)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "TESTING": True})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REDIS_URL": None,
+                "TESTING": True,
+                "SECRET_KEY": "bench",
+            }
+        )
         with app.app_context():
             load_desk(args.tickets)
             results = measure(db.engine, db.session, utcnow(), args.repeat)

@@ -122,6 +122,7 @@ def main() -> int:
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": "bench-only",
                 "REDIS_URL": redis_url,
                 "TESTING": True,
                 "NOTIFY_RELAY_GRACE_SECONDS": 0,

@@ -65,7 +65,7 @@ def app_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "APP_ENV": "production",
-        "SECRET_KEY": "bench-secret",
+        "SECRET_KEY": "bench-secret-key-not-for-production-use",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis.rsplit("/", 1)[0] + "/15",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",

@@ -145,7 +145,7 @@ def main() -> None:
         folder = Path(tmp)
         env = app_env(database_url, port)
         flask(env, "db", "upgrade")
-        flask(env, "seed-demo", "--tickets", "0")
+        flask({**env, "APP_ENV": "development"}, "seed-demo", "--tickets", "0")  # refused in prod
         key = flask(env, "create-api-key", "bench").strip().splitlines()[0]
         with gunicorn(env, port) as base:
             codes = file_tickets(base, key, 20 if args.smoke else 200)

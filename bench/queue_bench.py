@@ -118,6 +118,7 @@ def main() -> int:
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": "bench-only",
                 "REDIS_URL": None,
                 "RATELIMIT_ENABLED": False,
                 "EMBEDDED_SCHEDULER": False,

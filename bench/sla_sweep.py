@@ -77,7 +77,9 @@ def run(url: str, total: int, crossing: int) -> None:
     from app.models import Ticket
     from app.tickets.alerts import sweep
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "REDIS_URL": None})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "REDIS_URL": None, "SECRET_KEY": "bench"}
+    )
     with app.app_context():
         upgrade()
         fill(db.session, total, crossing)

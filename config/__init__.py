@@ -1,19 +1,29 @@
 """Settings, read from environment variables when asked (never at import time).
 
 Embedded defaults let a newcomer run everything with no services: SQLite under ``instance/``
-and no Redis (jobs run in-process). Production sets ``DATABASE_URL``, ``REDIS_URL``,
-``SECRET_KEY`` and the Twilio/SMTP settings; missing secrets fail fast there.
+and no Redis (jobs run in-process). ``APP_ENV`` says what kind of deployment this is:
+
+- ``development`` (``bin/run`` asks for it): a fixed development ``SECRET_KEY`` is allowed;
+- unset: settings one by one, and a real ``SECRET_KEY`` is required;
+- ``production``: a long ``SECRET_KEY``, the Twilio token, secure cookies, HSTS, no demo data.
+
+``check`` refuses what the app must not start with; ``create_app`` calls it once the explicit
+overrides are applied.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
-DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - embedded default, refused in production
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - only with APP_ENV=development
+MIN_PRODUCTION_SECRET = 32
+APP_ENVS = ("", "development", "production")
 
 
 class ConfigError(RuntimeError):
@@ -48,29 +58,31 @@ def normalize_database_url(url: str) -> str:
 def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
     """Build the Flask config mapping from environment variables (``os.environ`` by default)."""
     env = dict(os.environ if env is None else env)
-    production = env.get("APP_ENV", "development") == "production"
+    app_env = (env.get("APP_ENV") or "").strip().lower()
+    if app_env not in APP_ENVS:
+        raise ConfigError(f"APP_ENV must be 'development' or 'production', got {app_env!r}")
+    production = app_env == "production"
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'conectados.db'}"
-    secret_key = env.get("SECRET_KEY") or ""
-    if production and not secret_key:
-        raise ConfigError("SECRET_KEY is required when APP_ENV=production")
+    secret_key = env.get("SECRET_KEY") or (DEV_SECRET_KEY if app_env == "development" else "")
     sms_backend = env.get("SMS_BACKEND") or ("twilio" if production else "console")
     if sms_backend not in {"twilio", "console"}:
         raise ConfigError(f"SMS_BACKEND must be 'twilio' or 'console', got {sms_backend!r}")
-    if production and sms_backend == "twilio" and not env.get("TWILIO_AUTH_TOKEN"):
-        raise ConfigError("TWILIO_AUTH_TOKEN is required when SMS_BACKEND=twilio in production")
 
     return {
-        "APP_ENV": "production" if production else "development",
-        "SECRET_KEY": secret_key or DEV_SECRET_KEY,
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
+        # Web processes (gunicorn reads the same variable): for the rate-limit storage warning.
+        "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 1),
         "SMS_BACKEND": sms_backend,
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
-        # Development signs simulated webhooks with a fixed token; production must set its own.
-        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or ("" if production else "dev-token"),
+        # Development signs simulated webhooks with a fixed token; elsewhere it must be given.
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN")
+        or ("dev-token" if app_env == "development" else ""),
         "TWILIO_FROM": env.get("TWILIO_FROM") or "",
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL") or "https://api.twilio.com",
         "MAIL_BACKEND": env.get("MAIL_BACKEND") or ("smtp" if env.get("MAIL_HOST") else "console"),
@@ -128,3 +140,24 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
     }
+
+
+def check(settings: Mapping[str, Any]) -> None:
+    """Refuse to start without a real secret key (unless development was asked for) and, in
+    production, without a long one and the Twilio token."""
+    secret = settings.get("SECRET_KEY") or ""
+    app_env = settings.get("APP_ENV") or ""
+    if not secret or (secret == DEV_SECRET_KEY and app_env != "development"):
+        raise ConfigError(
+            "SECRET_KEY is required: set it to a long random value (python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))'), or set APP_ENV=development to run with the "
+            "development key (bin/run does)"
+        )
+    if app_env != "production":
+        return
+    if len(secret) < MIN_PRODUCTION_SECRET:
+        raise ConfigError(
+            f"SECRET_KEY must have at least {MIN_PRODUCTION_SECRET} characters in production"
+        )
+    if settings.get("SMS_BACKEND") == "twilio" and not settings.get("TWILIO_AUTH_TOKEN"):
+        raise ConfigError("TWILIO_AUTH_TOKEN is required when SMS_BACKEND=twilio in production")

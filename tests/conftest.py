@@ -23,6 +23,9 @@ from sqlalchemy.engine import make_url
 from config import normalize_database_url
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The suite asks for development explicitly (as bin/run does): an app a test builds without a
+# SECRET_KEY gets the development one. Tests of the other modes set APP_ENV themselves.
+os.environ.setdefault("APP_ENV", "development")
 ENV_DATABASE_URL = os.environ.get("DATABASE_URL")
 ENV_REDIS_URL = os.environ.get("REDIS_URL")
 

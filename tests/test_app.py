@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from config import ConfigError, from_env
+from config import ConfigError, check, from_env
 
 
 def test_embedded_defaults_need_no_services():
@@ -25,9 +25,11 @@ def test_postgres_urls_use_psycopg3():
 
 def test_production_fails_fast_without_secrets():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        from_env({"APP_ENV": "production"})
+        check(from_env({"APP_ENV": "production"}))
     with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
-        from_env({"APP_ENV": "production", "SECRET_KEY": "x"})
+        check(from_env({"APP_ENV": "production", "SECRET_KEY": "x" * 32}))
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        from_env({"APP_ENV": "prod"})
 
 
 @pytest.mark.slow

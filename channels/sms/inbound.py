@@ -1,8 +1,8 @@
 """Twilio webhooks: inbound messages and delivery status callbacks.
 
-Signed (``X-Twilio-Signature``) against the URL rebuilt from ``PUBLIC_BASE_URL`` (or, behind a
-configured number of trusted proxies, the URL ProxyFix reconstructs), never from whatever Host
-the request claims. Idempotent by MessageSid. The reply is TwiML, at once: no outbound call here.
+Signed (``X-Twilio-Signature``) against the URL rebuilt from ``PUBLIC_BASE_URL``, never from
+whatever Host (or X-Forwarded-Host, even behind trusted proxies) the request claims.
+Idempotent by MessageSid. The reply is TwiML, at once: no outbound call here.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ csrf.exempt(bp)
 
 
 def signed_url() -> str:
-    if current_app.config.get("TRUSTED_PROXY_HOPS"):
-        return request.url  # ProxyFix rebuilt it from the trusted proxy's headers
     base = current_app.config["PUBLIC_BASE_URL"]
     query = request.query_string.decode()
     return f"{base}{request.path}" + (f"?{query}" if query else "")
