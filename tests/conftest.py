@@ -13,6 +13,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,12 +53,13 @@ def _require_services() -> None:
         pytest.exit("CI needs REDIS_URL pointing at Redis; it is not set", returncode=3)
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    _require_services()
+@contextmanager
+def fresh_database(prefix: str = "conectados_test") -> Iterator[str]:
+    """An empty database of the kind the run uses (its own Postgres database beside the one
+    ``DATABASE_URL`` names, or an SQLite file), dropped afterwards."""
     if ENV_DATABASE_URL and ENV_DATABASE_URL.startswith(("postgres", "postgresql")):
         server = make_url(normalize_database_url(ENV_DATABASE_URL))
-        name = f"conectados_test_{secrets.token_hex(4)}"
+        name = f"{prefix}_{secrets.token_hex(4)}"
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -69,7 +71,14 @@ def database_url() -> Iterator[str]:
             admin.dispose()
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'test.db'}"
+            yield f"sqlite:///{Path(tmp) / f'{prefix}.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    _require_services()
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,10 @@ from stdnum.iso7064 import mod_37_36
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 BODY_LENGTH = 8
 CODE_LENGTH = BODY_LENGTH + 1
+# Public ids name tickets in public feeds: random, unrelated to the code (which is the
+# resident's secret). 12 lower-case symbols (60 bits), so an id never looks like a code.
+PUBLIC_ID_ALPHABET = ALPHABET.lower()
+PUBLIC_ID_LENGTH = 12
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = str.maketrans("", "", " -_.\t")
 
@@ -60,4 +64,16 @@ def parse(text: str) -> str:
         raise MalformedCode(text)
     if not mod_37_36.is_valid(cleaned, ALPHABET):
         raise MistypedCode(text)
+    return cleaned
+
+
+def new_public_id() -> str:
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
+def parse_public_id(text: str | None) -> str | None:
+    """The canonical public id, or None when the text cannot be one."""
+    cleaned = (text or "").strip().lower()
+    if len(cleaned) != PUBLIC_ID_LENGTH or any(c not in PUBLIC_ID_ALPHABET for c in cleaned):
+        return None
     return cleaned
