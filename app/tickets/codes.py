@@ -11,13 +11,11 @@ import secrets
 
 from stdnum.iso7064 import mod_37_36
 
+from app.models.tickets import PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 BODY_LENGTH = 8
 CODE_LENGTH = BODY_LENGTH + 1
-# Public ids name tickets in public feeds: random, unrelated to the code (which is the
-# resident's secret). 12 lower-case symbols (60 bits), so an id never looks like a code.
-PUBLIC_ID_ALPHABET = ALPHABET.lower()
-PUBLIC_ID_LENGTH = 12
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = str.maketrans("", "", " -_.\t")
 
@@ -65,10 +63,6 @@ def parse(text: str) -> str:
     if not mod_37_36.is_valid(cleaned, ALPHABET):
         raise MistypedCode(text)
     return cleaned
-
-
-def new_public_id() -> str:
-    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
 
 
 def parse_public_id(text: str | None) -> str | None:

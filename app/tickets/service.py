@@ -199,7 +199,6 @@ def open_ticket(
     try:
         ticket = Ticket(
             code=_new_code(session),
-            public_id=codes.new_public_id(),
             channel=intake.channel,
             source_ref=intake.source_ref,
             category=category,
