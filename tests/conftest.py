@@ -13,7 +13,6 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,13 +52,12 @@ def _require_services() -> None:
         pytest.exit("CI needs REDIS_URL pointing at Redis; it is not set", returncode=3)
 
 
-@contextmanager
-def fresh_database(prefix: str = "conectados_test") -> Iterator[str]:
-    """An empty database of the kind the run uses (its own Postgres database beside the one
-    ``DATABASE_URL`` names, or an SQLite file), dropped afterwards."""
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    _require_services()
     if ENV_DATABASE_URL and ENV_DATABASE_URL.startswith(("postgres", "postgresql")):
         server = make_url(normalize_database_url(ENV_DATABASE_URL))
-        name = f"{prefix}_{secrets.token_hex(4)}"
+        name = f"conectados_test_{secrets.token_hex(4)}"
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -71,14 +69,7 @@ def fresh_database(prefix: str = "conectados_test") -> Iterator[str]:
             admin.dispose()
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / f'{prefix}.db'}"
-
-
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    _require_services()
-    with fresh_database() as url:
-        yield url
+            yield f"sqlite:///{Path(tmp) / 'test.db'}"
 
 
 @pytest.fixture(scope="session")
@@ -368,3 +359,34 @@ def own_redis(app):
         if client is not None:
             app.extensions["conectados.redis"] = client
         server.stop()
+
+
+# --- migrations: an empty database of its own ---------------------------------------------------
+
+
+@pytest.fixture
+def scratch_url(database_url) -> Iterator[str]:
+    """An empty database of the same kind as the suite's (its own, dropped afterwards)."""
+    if make_url(database_url).get_backend_name() != "sqlite":
+        from bench.harness import scratch_database
+
+        with scratch_database(database_url) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{Path(tmp) / 'migration.db'}"
+
+
+@pytest.fixture
+def scratch_app(scratch_url):
+    """The app on that empty database; migrate it with flask_migrate inside its context."""
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "SECRET_KEY": "migration"}
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -7,19 +7,10 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from sqlalchemy import text
-
-from tests.conftest import fresh_database
 
 BEFORE = "0009_staff_session_token"
 NOW = "2026-11-24 13:00:00"
-
-
-@pytest.fixture
-def scratch_url(database_url):  # noqa: ARG001 - the suite's checks on services run first
-    with fresh_database("conectados_migration") as url:
-        yield url
 
 
 def _rows_before(conn) -> None:
@@ -70,45 +61,37 @@ def _rows_before(conn) -> None:
         )
 
 
-def test_existing_tickets_get_random_public_ids_and_keys(scratch_url):
+def test_existing_tickets_get_random_public_ids_and_keys(scratch_app):
     from flask_migrate import downgrade, upgrade
 
-    from app import create_app
     from app.extensions import db
 
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "SECRET_KEY": "migration"}
-    )
-    with app.app_context():
-        try:
-            upgrade(revision=BEFORE)
-            with db.engine.begin() as conn:
-                _rows_before(conn)
-            upgrade()
-            with db.engine.connect() as conn:
-                rows = conn.execute(
-                    text("SELECT id, code, public_id, api_key_id FROM tickets ORDER BY id")
-                ).all()
-                sensitive = set(
-                    conn.scalars(text("SELECT code FROM categories WHERE sensitive = true"))
-                )
-                scopes = set(conn.scalars(text("SELECT staff_integration FROM api_keys")))
-            public_ids = [row.public_id for row in rows]
-            assert len(rows) == 39
-            assert all(re.fullmatch(r"[0-9a-hjkmnp-tv-z]{12}", p) for p in public_ids)
-            assert len(set(public_ids)) == len(public_ids)
-            assert all(row.public_id.upper() != row.code for row in rows)
-            assert [row.api_key_id for row in rows[:3]] == [None, 7, None]
-            assert sensitive == {"asistencia_social", "reclamo"}
-            assert scopes == {False}
+    with scratch_app.app_context():
+        upgrade(revision=BEFORE)
+        with db.engine.begin() as conn:
+            _rows_before(conn)
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, code, public_id, api_key_id FROM tickets ORDER BY id")
+            ).all()
+            sensitive = set(
+                conn.scalars(text("SELECT code FROM categories WHERE sensitive = true"))
+            )
+            scopes = set(conn.scalars(text("SELECT staff_integration FROM api_keys")))
+        public_ids = [row.public_id for row in rows]
+        assert len(rows) == 39
+        assert all(re.fullmatch(r"[0-9a-hjkmnp-tv-z]{12}", p) for p in public_ids)
+        assert len(set(public_ids)) == len(public_ids)
+        assert all(row.public_id.upper() != row.code for row in rows)
+        assert [row.api_key_id for row in rows[:3]] == [None, 7, None]
+        assert sensitive == {"asistencia_social", "reclamo"}
+        assert scopes == {False}
 
-            downgrade(revision=BEFORE)
-            with db.engine.connect() as conn:
-                assert conn.scalar(text("SELECT count(*) FROM tickets")) == 39
-            upgrade()
-            with db.engine.connect() as conn:
-                again = conn.scalars(text("SELECT public_id FROM tickets ORDER BY id")).all()
-            assert None not in again and again != public_ids  # drawn anew, at random
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+        downgrade(revision=BEFORE)
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM tickets")) == 39
+        upgrade()
+        with db.engine.connect() as conn:
+            again = conn.scalars(text("SELECT public_id FROM tickets ORDER BY id")).all()
+        assert None not in again and again != public_ids  # drawn anew, at random
