@@ -89,13 +89,26 @@ def create_user(
 
 @click.command("create-api-key")
 @click.argument("name")
+@click.option(
+    "--staff-integration",
+    is_flag=True,
+    help="A municipal system: lists every ticket with its tracking code "
+    "(otherwise the key lists only the tickets it filed).",
+)
 @with_appcontext
-def create_api_key(name: str) -> None:
+def create_api_key(name: str, staff_integration: bool) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     if db.session.scalar(select(ApiKey).where(ApiKey.name == name)):
         raise click.ClickException(f"ya existe una clave llamada {name}")
     key = "cnd_" + secrets.token_urlsafe(32)
-    db.session.add(ApiKey(name=name, prefix=key[:10], key_hash=ApiKey.hash_key(key)))
+    db.session.add(
+        ApiKey(
+            name=name,
+            prefix=key[:10],
+            key_hash=ApiKey.hash_key(key),
+            staff_integration=staff_integration,
+        )
+    )
     db.session.commit()
     click.echo(key)
     click.echo("Guarde esta clave ahora: no se volverá a mostrar.", err=True)

@@ -230,6 +230,10 @@ CATEGORIES = [
     ),
 ]
 
+# Their tickets never appear in public feeds: social assistance, disability, complaints about
+# people and about neighbours' safety, and what nobody has classified yet (it may be any of them).
+SENSITIVE = {"asistencia_social", "discapacidad", "reclamo", "seguridad", "por_clasificar"}
+
 # category (None = any), kind, title, body
 TEMPLATES = [
     (
@@ -428,6 +432,7 @@ def _ensure_categories(
                 first_response_minutes=first,
                 resolution_minutes=resolution,
                 is_triage=triage,
+                sensitive=code in SENSITIVE,
                 attributes=QUESTIONS.get(code),
             )
             session.add(category)

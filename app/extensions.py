@@ -1,5 +1,6 @@
 """Extension objects, created unbound: ``create_app`` wires them to an application."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,3 +18,13 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI (Redis when configured, memory otherwise).
 limiter = Limiter(get_remote_address)
+
+
+def _lookup_rate() -> str:
+    return current_app.config.get("TRACKING_RATE_LIMIT", "60 per minute")
+
+
+# Every lookup by tracking code or public id (tracking pages, receipts, the API's ticket view,
+# Open311's requests/<id> and tokens/<id>) draws on one budget per client address: trying
+# codes on one endpoint after another buys nothing.
+lookup_limit = limiter.shared_limit(_lookup_rate, scope="lookup")

@@ -38,7 +38,8 @@ raw AS (
     FROM timed
 )
 INSERT INTO tickets (
-    code, channel, category_id, department_id, status, description, created_at, updated_at,
+    code, public_id, channel, category_id, department_id, status, description, created_at,
+    updated_at,
     first_response_due_at, resolution_due_at, next_due_at, paused_business_minutes,
     sla_paused_at, first_responded_at, first_response_business_minutes,
     first_response_calendar_minutes, resolved_at, resolution_business_minutes,
@@ -46,6 +47,7 @@ INSERT INTO tickets (
 )
 SELECT
     'B' || lpad(i::text, 8, '0'),
+    'b' || lpad(i::text, 11, '0'),
     CASE WHEN pick_channel < 0.45 THEN 'web' WHEN pick_channel < 0.65 THEN 'counter'
          WHEN pick_channel < 0.80 THEN 'sms' WHEN pick_channel < 0.90 THEN 'phone'
          WHEN pick_channel < 0.95 THEN 'api' ELSE 'open311' END,

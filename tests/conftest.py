@@ -362,3 +362,34 @@ def own_redis(app):
         if client is not None:
             app.extensions["conectados.redis"] = client
         server.stop()
+
+
+# --- migrations: an empty database of its own ---------------------------------------------------
+
+
+@pytest.fixture
+def scratch_url(database_url) -> Iterator[str]:
+    """An empty database of the same kind as the suite's (its own, dropped afterwards)."""
+    if make_url(database_url).get_backend_name() != "sqlite":
+        from bench.harness import scratch_database
+
+        with scratch_database(database_url) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{Path(tmp) / 'migration.db'}"
+
+
+@pytest.fixture
+def scratch_app(scratch_url):
+    """The app on that empty database; migrate it with flask_migrate inside its context."""
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "SECRET_KEY": "migration"}
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

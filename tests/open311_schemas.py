@@ -5,6 +5,7 @@ would receive.
 
 W3C_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 NULLABLE_STRING = {"type": ["string", "null"]}
+PUBLIC_ID = r"^[0-9a-hjkmnp-tv-z]{12}$"
 
 ERRORS = {
     "type": "array",
@@ -124,7 +125,7 @@ POST_ANSWER = {
         "type": "object",
         "required": ["service_request_id", "service_notice", "account_id"],
         "properties": {
-            "service_request_id": {"type": "string", "minLength": 1},
+            "service_request_id": {"type": "string", "pattern": PUBLIC_ID},
             "token": {"type": "string"},
             "service_notice": NULLABLE_STRING,
             "account_id": NULLABLE_STRING,
@@ -137,14 +138,18 @@ TOKENS = {
     "items": {
         "type": "object",
         "required": ["service_request_id", "token"],
-        "properties": {"service_request_id": {"type": "string"}, "token": {"type": "string"}},
+        "properties": {
+            "service_request_id": {"type": "string", "pattern": PUBLIC_ID},
+            "token": {"type": "string", "pattern": PUBLIC_ID},
+        },
     },
 }
 
 # Every field a GeoReport v2 service request carries here; nothing personal is allowed
-# (additionalProperties false).
+# (additionalProperties false): no media_url either (a resident's photo is not a fact). The id
+# is the public id (12 lower-case symbols), never the tracking code (K7M4-QX9P-Z).
 REQUEST_FIELDS = {
-    "service_request_id": {"type": "string", "pattern": r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]$"},
+    "service_request_id": {"type": "string", "pattern": PUBLIC_ID},
     "status": {"enum": ["open", "closed"]},
     "status_notes": NULLABLE_STRING,
     "service_name": {"type": "string"},
@@ -158,7 +163,6 @@ REQUEST_FIELDS = {
     "address": NULLABLE_STRING,
     "lat": {"type": ["number", "null"]},
     "long": {"type": ["number", "null"]},
-    "media_url": NULLABLE_STRING,
     "notes": {
         "type": "array",
         "items": {

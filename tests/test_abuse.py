@@ -120,10 +120,13 @@ def test_hostile_text_by_open311_comes_back_escaped_in_xml(client, demo, key):
             "service_code": "luminaria",
             "lat": "-33.48",
             "long": "-70.55",
+            "address_string": HOSTILE[1],
             "description": HOSTILE[1],
             "attribute[numero_poste]": "12",
         },
     )
     assert created.status_code in (200, 201), created.get_data(as_text=True)
     listing = client.get("/open311/v2/requests.xml").get_data(as_text=True)
-    assert "<script>" not in listing and "&lt;script&gt;" in listing
+    # The street part of the address is published, escaped; the description is not published.
+    assert "<script>" not in listing and "<address>&lt;script&gt;alert</address>" in listing
+    assert "alert('x')" not in listing

@@ -4,46 +4,15 @@ number it came from, unproved links are undone, nothing is lost, and it goes bac
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from bench.harness import scratch_database
-
-BEFORE, HEAD = "0007_queue_indexes", "0008_ticket_contacts"
+# HEAD: the latest schema, which the models (used below) describe.
+BEFORE, HEAD = "0007_queue_indexes", "head"
 T0 = datetime(2026, 10, 1, 13, 0, tzinfo=UTC)
 ANA = {"name": "Ana Torres", "rut": "123456785", "mobile": "+56961234567", "email": "ana@x.cl"}
 FIRST_NUMBER = "+56911111111"  # Ana texted from it; a later filing replaced it on her contact
-
-
-@pytest.fixture
-def scratch_url(database_url) -> Iterator[str]:
-    """An empty database of the same kind as the suite's (its own, dropped afterwards)."""
-    if make_url(database_url).get_backend_name() != "sqlite":
-        with scratch_database(database_url) as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        yield f"sqlite:///{Path(tmp) / 'migration.db'}"
-
-
-@pytest.fixture
-def scratch_app(scratch_url):
-    from app import create_app
-    from app.extensions import db
-
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "SECRET_KEY": "migration"}
-    )
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _at(dialect: str, minutes: int) -> datetime:

@@ -203,7 +203,11 @@ def test_post_opens_an_open311_ticket_with_contact_and_answers(client, session, 
     assert "días hábiles" in answer["service_notice"]
 
     ticket = session.get(Ticket, session.query(Ticket.id).scalar())
-    assert codes.display(ticket.code) == answer["service_request_id"]
+    # Named by its public id; the filer (only) learns the tracking code in the notice.
+    assert answer["service_request_id"] == ticket.public_id
+    assert answer["service_request_id"] != codes.display(ticket.code)
+    assert f"Su número de seguimiento es {codes.display(ticket.code)}" in answer["service_notice"]
+    assert ticket.api_key_id == api_key.id
     assert ticket.channel == "open311"
     assert ticket.contact.name == "Violeta Parra"
     assert ticket.contact.mobile == "+56987654321"

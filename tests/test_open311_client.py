@@ -6,6 +6,7 @@ services -> POST a request -> GET it back, in JSON and in XML.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from urllib.error import HTTPError
 from urllib.parse import urlencode
@@ -82,6 +83,13 @@ def test_a_client_lists_posts_and_follows_in_json(server):
     status, _, body = fetch(f"{server}/requests.json?service_code={code}")
     assert [r["service_request_id"] for r in json.loads(body)] == [request_id]
 
+    # The filer was told the tracking code, once; it opens the resident's tracking page.
+    tracking = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]", created[0]["service_notice"])[0]
+    assert tracking.encode() not in body
+    status, content_type, page = fetch(server.replace("/open311/v2", f"/seguimiento/{tracking}"))
+    assert (status, content_type) == (200, "text/html; charset=utf-8")
+    assert tracking.encode() in page
+
 
 def test_a_client_lists_posts_and_follows_in_xml(server):
     status, content_type, body = fetch(f"{server}/services.xml")
@@ -98,7 +106,7 @@ def test_a_client_lists_posts_and_follows_in_xml(server):
     request = root.find("request")
     assert request.findtext("service_request_id") == request_id
     assert request.findtext("status") == "open"
-    assert request.findtext("address") == "Av. José Arrieta 8000, Peñalolén"
+    assert request.findtext("address") == "Av. José Arrieta"  # the street, not the number
 
     status, _, body = fetch(f"{server}/requests.xml", form(api_key="wrong"))
     assert status == 403

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from app.models import utcnow
 from app.tickets import SYSTEM, Actor, add_comment, resident_reply, transition
 from app.tickets.codes import display
+from app.tickets.publication import set_public_summary
 from tests import open311_schemas as schemas
 
 BASE = "/open311/v2"
@@ -34,10 +35,18 @@ def ids(response):
 
 @pytest.fixture
 def world(session, make_category, make_ticket, make_user):
-    """Three tickets in November (luminaria open, bache closed, luminaria with a note)."""
+    """Three tickets in November (luminaria open, bache closed, luminaria with a note), and a
+    sensitive one that feeds never show."""
     luminaria = make_category("luminaria")
     bache = make_category("bache")
-    first = make_ticket(luminaria, now=NOV_1, address="Av. Grecia 8735", lat=-33.48, lon=-70.54)
+    social = make_category("asistencia_social", sensitive=True)
+    first = make_ticket(
+        luminaria,
+        now=NOV_1,
+        address="Av. Grecia 8735, depto 12",
+        lat=-33.481234,
+        lon=-70.543219,
+    )
     second = make_ticket(bache, now=NOV_1 + timedelta(days=1), **PERSON)
     third = make_ticket(luminaria, now=NOV_1 + timedelta(days=2))
     agent = Actor.staff(make_user("agent", department=bache.department))
@@ -45,14 +54,20 @@ def world(session, make_category, make_ticket, make_user):
         session, second, "resolved", agent, body="Bache reparado.", now=NOV_1 + timedelta(days=3)
     )
     transition(session, second, "closed", SYSTEM, now=NOV_1 + timedelta(days=10))
+    set_public_summary(session, second, agent, "Bache en la calzada, reparado por la cuadrilla.")
+    hidden = make_ticket(
+        social, now=NOV_1 + timedelta(days=1), description="Mi familia quedó sin trabajo."
+    )
     head = Actor.staff(make_user("head", department=luminaria.department))
     add_comment(session, third, head, "La cuadrilla irá el jueves.", now=NOV_1 + timedelta(days=2))
     resident_reply(session, third, "Mi teléfono es +56 9 8765 4321", now=NOV_1 + timedelta(days=2))
     session.commit()
     return {
-        "first": display(first.code),
-        "second": display(second.code),
-        "third": display(third.code),
+        "first": first.public_id,
+        "second": second.public_id,
+        "third": third.public_id,
+        "hidden": hidden.public_id,
+        "codes": [display(t.code) for t in (first, second, third, hidden)],
     }
 
 
@@ -61,8 +76,9 @@ def test_requests_in_a_window_come_newest_first(client, world):
     assert ids(response) == [world["third"], world["second"], world["first"]]
     first = response.json[2]
     assert first["status"] == "open"
-    assert first["address"] == "Av. Grecia 8735"
-    assert (first["lat"], first["long"]) == (-33.48, -70.54)
+    assert first["address"] == "Av. Grecia"  # the street, without its number
+    assert (first["lat"], first["long"]) == (-33.481, -70.543)  # about 100 m
+    assert first["description"] is None  # the resident's text is never published
     assert first["requested_datetime"] == "2026-11-01T09:00:00-03:00"  # Santiago, summer time
     assert first["expected_datetime"].endswith("-03:00")
     assert first["agency_responsible"] == "Dirección D_LUMINARIA"
@@ -70,18 +86,31 @@ def test_requests_in_a_window_come_newest_first(client, world):
     assert "notes" not in first
 
 
-def test_status_notes_is_the_last_public_staff_text(client, world):
+def test_status_notes_say_the_status_and_description_is_the_approved_summary(client, world):
     by_id = {r["service_request_id"]: r for r in get(client, **WINDOW).json}
-    assert by_id[world["second"]]["status"] == "closed"
-    assert by_id[world["second"]]["status_notes"] == "Bache reparado."
-    assert by_id[world["third"]]["status_notes"] == "La cuadrilla irá el jueves."
-    assert by_id[world["first"]]["status_notes"] is None
+    second = by_id[world["second"]]
+    assert second["status"] == "closed"
+    assert second["status_notes"] == "Cerrada"
+    assert second["description"] == "Bache en la calzada, reparado por la cuadrilla."
+    # Staff wrote to the resident, but nobody approved a summary: no text is published.
+    assert by_id[world["third"]]["status_notes"] == "Recibida"
+    assert by_id[world["third"]]["description"] is None
+
+
+def test_tickets_of_a_sensitive_category_are_in_no_feed(client, world):
+    assert world["hidden"] not in ids(get(client, **WINDOW))
+    assert ids(get(client, service_request_id=world["hidden"])) == []
+    assert get(client, service_code="asistencia_social", **WINDOW).json == []
+    for path in (f"requests/{world['hidden']}.json", f"tokens/{world['hidden']}.json"):
+        response = client.get(f"{BASE}/{path}")
+        assert response.status_code == 404
+        validate(response.json, schemas.ERRORS)
 
 
 def test_service_request_id_overrides_every_other_filter(client, world):
     response = get(
         client,
-        service_request_id=f"{world['first']}, {world['second'].lower().replace('-', '')}",
+        service_request_id=f"{world['first']}, {world['second'].upper()}",
         service_code="nada",
         status="closed",
         start_date="2026-01-01T00:00:00Z",
@@ -121,7 +150,7 @@ def test_dates_bound_the_filing_instant(client, world):
 def test_the_default_window_is_the_last_90_days(client, make_ticket):
     recent = make_ticket(now=utcnow() - timedelta(days=89))
     make_ticket(now=utcnow() - timedelta(days=91))
-    assert ids(get(client)) == [display(recent.code)]
+    assert ids(get(client)) == [recent.public_id]
 
 
 @pytest.mark.parametrize(
@@ -159,17 +188,22 @@ def test_extensions_add_the_public_timeline_without_residents_replies(client, wo
     second = by_id[world["second"]]["notes"]
     assert [n["type"] for n in second] == ["created", "status_changed", "status_changed"]
     assert [n["status"] for n in second] == ["open", "closed", "closed"]
-    assert second[1]["description"] == "Bache reparado."
-    assert second[0]["description"] == "Solicitud recibida."
+    # Set words, never what staff wrote to the resident.
+    assert [n["description"] for n in second] == [
+        "Solicitud recibida.",
+        "Cambio de estado: Resuelta.",
+        "Cambio de estado: Cerrada.",
+    ]
     third = by_id[world["third"]]["notes"]
-    assert [n["type"] for n in third] == [
-        "created",
-        "comment",
-    ]  # the resident's reply is not public here
+    # The resident's reply is not here at all; the staff answer only as a fact.
+    assert [n["type"] for n in third] == ["created", "comment"]
+    assert third[1]["description"] == "La Municipalidad respondió al vecino o vecina."
+    assert "Bache reparado." not in response.get_data(as_text=True)
+    assert "La cuadrilla" not in response.get_data(as_text=True)
 
 
 def test_one_request_is_an_array_of_one_read_tolerantly(client, world):
-    tolerant = world["first"].replace("-", "").lower()
+    tolerant = f" {world['first'].upper()} "
     response = get(client, f"requests/{tolerant}.json")
     assert ids(response) == [world["first"]]
     notes = get(client, f"requests/{tolerant}.json", extensions="true").json[0]["notes"]
@@ -179,21 +213,19 @@ def test_one_request_is_an_array_of_one_read_tolerantly(client, world):
     assert [r.findtext("service_request_id") for r in root.findall("request")] == [world["first"]]
 
 
-def test_unknown_and_mistyped_requests(client, world):
-    code = world["first"]
-    mistyped = code[:-1] + ("0" if code[-1] != "0" else "1")
-    assert client.get(f"{BASE}/requests/{mistyped}.json").status_code == 400
+def test_a_tracking_code_opens_nothing_in_open311(client, world):
+    """The code is the resident's secret: Open311 neither takes it nor gives it."""
+    for code in world["codes"][:3]:
+        for path in (f"requests/{code}.json", f"tokens/{code}.json", f"requests/{code}.xml"):
+            assert client.get(f"{BASE}/{path}").status_code == 404, path
+        assert get(client, service_request_id=code).status_code == 400
+
+
+def test_unknown_requests(client, world):
     assert client.get(f"{BASE}/requests/NOPE.json").status_code == 404
-    missing = "0000-0000-" + _check("00000000")
-    response = client.get(f"{BASE}/requests/{missing}.xml")
+    response = client.get(f"{BASE}/requests/{'0' * 12}.xml")
     assert response.status_code == 404
     assert ET.fromstring(response.data).findtext("error/code") == "404"  # noqa: S314
-
-
-def _check(body):
-    from app.tickets.codes import check_symbol
-
-    return check_symbol(body)
 
 
 def test_tokens_resolve_to_the_request(client, world):
@@ -217,6 +249,10 @@ def test_no_get_shows_personal_data(client, world, fmt):
         for secret in ("Gabriela", "Mistral", "gmistral", "8765 4321", "987654321", "agent user"):
             assert secret not in text
         assert "head user" not in text
+        for code in world["codes"]:
+            assert code not in text and code.replace("-", "") not in text
+        for resident_text in ("El poste frente a mi casa", "Mi teléfono", "8735", "depto"):
+            assert resident_text not in text
 
 
 def test_the_list_costs_a_fixed_number_of_queries(app, client, session, make_category, make_ticket):
@@ -243,12 +279,18 @@ def test_the_list_costs_a_fixed_number_of_queries(app, client, session, make_cat
     assert len(statements) <= 4, statements
 
 
-def test_at_most_a_thousand_ids_at_once(client, world):
-    many = ",".join([world["first"]] * 1001)
-    assert get(client, service_request_id=many).status_code == 400
-    assert ids(get(client, service_request_id=",".join([world["first"]] * 1000))) == [
-        world["first"]
-    ]
+def test_at_most_fifty_ids_at_once(client, world):
+    many = ",".join([world["first"]] * 51)
+    for fmt in ("json", "xml"):
+        response = client.get(f"{BASE}/requests.{fmt}?service_request_id={many}")
+        assert response.status_code == 400
+        if fmt == "json":
+            validate(response.json, schemas.ERRORS)
+            assert "50" in response.json[0]["description"]
+        else:
+            root = ET.fromstring(response.data)  # noqa: S314
+            assert root.findtext("error/code") == "400"
+    assert ids(get(client, service_request_id=",".join([world["first"]] * 50))) == [world["first"]]
 
 
 def test_xml_requests_use_the_spec_element_names(client, world):
@@ -272,7 +314,6 @@ def test_xml_requests_use_the_spec_element_names(client, world):
         "address",
         "lat",
         "long",
-        "media_url",
         "notes",
     ]
     assert request.find("notes/note/datetime") is not None
@@ -292,3 +333,22 @@ def test_requests_are_rate_limited_with_an_open311_error(app, client, session, m
         app.config["TRACKING_RATE_LIMIT"] = "60 per minute"
     assert [r.status_code for r in responses] == [200, 200, 429]
     assert b"<errors><error><code>429</code>" in responses[2].data
+
+
+def test_lookups_by_id_share_one_rate_limit(app, client, world):
+    """requests/<id> and tokens/<id> draw on the same budget as the tracking pages: trying ids
+    (or codes) on one endpoint after another buys nothing."""
+    app.config["TRACKING_RATE_LIMIT"] = "3 per minute"
+    try:
+        answers = [
+            client.get(f"{BASE}/requests/{world['first']}.json"),
+            client.get(f"{BASE}/tokens/{world['first']}.xml"),
+            client.get(f"/seguimiento/{world['codes'][0]}"),
+            client.get(f"{BASE}/requests/{world['second']}.xml"),
+            client.get(f"{BASE}/tokens/{world['second']}.json"),
+        ]
+    finally:
+        app.config["TRACKING_RATE_LIMIT"] = "60 per minute"
+    assert [r.status_code for r in answers] == [200, 200, 200, 429, 429]
+    assert b"<errors><error><code>429</code>" in answers[3].data
+    validate(answers[4].json, schemas.ERRORS)

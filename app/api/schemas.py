@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.models import CHANNELS
+from app.tickets.codes import display
 from app.tickets.lifecycle import STATUSES
 from app.tickets.service import MAX_DESCRIPTION
 
@@ -90,6 +91,9 @@ class PublicTicketSchema(Schema):
     """What anyone holding the code may see."""
 
     code = fields.String()
+    public_id = fields.String(
+        metadata={"description": "The name Open311 and open data give this request"}
+    )
     status = fields.String()
     status_label = fields.String()
     category = fields.String()
@@ -104,7 +108,8 @@ class TicketSummarySchema(Schema):
     """One row of the staff/integration list: workflow data, no personal data."""
 
     id = fields.Integer()
-    code = fields.Function(lambda t: f"{t.code[:4]}-{t.code[4:8]}-{t.code[8:]}")
+    code = fields.Function(lambda t: display(t.code))
+    public_id = fields.String()
     status = fields.String()
     channel = fields.String()
     category = fields.Pluck(CategorySchema, "code")

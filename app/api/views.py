@@ -8,7 +8,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api.auth import require_caller, require_staff
+from app.api.auth import Caller, require_caller, require_staff
 from app.api.schemas import (
     CategorySchema,
     DepartmentSchema,
@@ -20,7 +20,7 @@ from app.api.schemas import (
     TicketPageSchema,
     TicketQuerySchema,
 )
-from app.extensions import db
+from app.extensions import db, lookup_limit
 from app.models import Category, Department, Ticket, utcnow
 from app.public.presenters import present
 from app.tickets import (
@@ -109,10 +109,11 @@ class Tickets(MethodView):
         category = db.session.scalar(select(Category).where(Category.code == data["category"]))
         if category is None:
             abort(422, errors={"json": {"category": ["Categoría desconocida."]}})
+        key_id = None
         if caller.staff is not None:
             channel, actor = data.get("channel", "counter"), Actor.staff(caller.staff)
         else:
-            channel, actor = "api", RESIDENT
+            channel, actor, key_id = "api", RESIDENT, caller.api_key.id
         contact = data.get("contact", {})
         source_ref = data.get("source_ref")
         existing = source_ref and db.session.scalar(
@@ -131,6 +132,7 @@ class Tickets(MethodView):
             rut=contact.get("rut"),
             consent_notify=data["consent_notify"],
             source_ref=source_ref,
+            api_key_id=key_id,
         )
         try:
             ticket = open_ticket(db.session, intake, actor)
@@ -144,14 +146,16 @@ class Tickets(MethodView):
     @blp.arguments(TicketQuerySchema, location="query")
     @blp.response(200, TicketPageSchema)
     def get(self, query):
-        """List tickets (staff session or API key), nearest due first; no personal data."""
+        """List tickets, nearest due first; no personal data.
+
+        A staff session sees its department's tickets (admins: all). An API key sees the
+        tickets it filed itself, unless it is a municipal staff integration (all tickets).
+        """
         caller = require_caller()
         statement = select(Ticket).options(
             selectinload(Ticket.category), selectinload(Ticket.department)
         )
-        if caller.staff is not None and caller.staff.role != "admin" and caller.staff.department_id:
-            statement = statement.where(Ticket.department_id == caller.staff.department_id)
-        statement = _filter(statement, query)
+        statement = _filter(_visible_to(caller, statement), query)
         size, page = query["page_size"], query["page"]
         rows = db.session.scalars(
             statement.order_by(Ticket.resolution_due_at, Ticket.id)
@@ -159,6 +163,15 @@ class Tickets(MethodView):
             .offset((page - 1) * size)
         ).all()
         return {"items": rows[:size], "page": page, "page_size": size, "has_next": len(rows) > size}
+
+
+def _visible_to(caller: Caller, statement):
+    if caller.api_key is not None and not caller.api_key.staff_integration:
+        return statement.where(Ticket.api_key_id == caller.api_key.id)
+    staff = caller.staff
+    if staff is not None and staff.role != "admin" and staff.department_id:
+        return statement.where(Ticket.department_id == staff.department_id)
+    return statement
 
 
 def _filter(statement, query):
@@ -190,6 +203,7 @@ def _filter(statement, query):
 @blp.route("/tickets/<code>")
 class TicketByCode(MethodView):
     @blp.response(200, PublicTicketSchema)
+    @lookup_limit
     def get(self, code):
         """The public view of a ticket: status and public timeline, no personal data."""
         return present(db.session, ticket_or_404(code))

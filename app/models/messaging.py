@@ -74,6 +74,9 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A municipal system (not a third-party app): lists every ticket with its tracking code.
+    # Other keys list only the tickets they filed.
+    staff_integration: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

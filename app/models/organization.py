@@ -52,6 +52,9 @@ class Category(Base):
     # Extra questions asked with this category (Open311 service attributes): a list of
     # {code, datatype, required, description, datatype_description, order, values: [{key, name}]}.
     attributes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Sensitive (social assistance, disability, health, complaints about people): its tickets
+    # never appear in public feeds, not even by public id.
+    sensitive: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

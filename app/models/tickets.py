@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, append_only, utcnow
 from app.models.organization import Category, Department
 from app.models.people import Contact, StaffUser
+
+# Public ids name tickets in public feeds: random, unrelated to the tracking code (which is the
+# resident's secret). 12 lower-case Crockford base32 symbols (60 bits), so an id never looks
+# like a code (9 upper-case symbols). Drawn by default, bulk inserts included.
+PUBLIC_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+PUBLIC_ID_LENGTH = 12
+
+
+def new_public_id() -> str:
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
 
 OPEN_PREDICATE = "status IN ('new', 'in_progress', 'waiting_resident')"
 CHANNELS = ("web", "sms", "counter", "phone", "api", "open311")
@@ -44,6 +56,9 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(9), unique=True)  # canonical, without hyphens
+    # The name public feeds (Open311, open data) give the ticket: random, unrelated to the code,
+    # which is the resident's secret and never appears in a list.
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     channel: Mapped[str] = mapped_column(String(16))
     source_ref: Mapped[str | None] = mapped_column(String(128))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
@@ -62,6 +77,11 @@ class Ticket(Base):
     # The person this ticket is joined to, only through an identifier its channel proved
     # (see Contact). The details given with the ticket are ``contact`` (TicketContact).
     person_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    # The API key that filed the ticket (API and Open311 channels): that client may list it.
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    # What public feeds say about the request, written or approved by staff (never the
+    # resident's own words unless staff rewrote them). NULL: feeds carry no text.
+    public_summary: Mapped[str | None] = mapped_column(Text)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 

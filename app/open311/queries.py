@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session, joinedload
 from app.models import Category, Ticket, TicketEvent
 from app.open311.errors import Open311Error
 from app.tickets.lifecycle import OPEN_STATUSES
+from app.tickets.publication import PUBLISHABLE
 
 MAX_SPAN = timedelta(days=90)
 
 
 @dataclass
 class RequestFilters:
-    codes: list[str]
+    public_ids: list[str]
     service_codes: list[str]
     start: datetime
     end: datetime
@@ -48,10 +49,15 @@ def date_window(start: datetime | None, end: datetime | None, now: datetime):
 
 
 def find_requests(session: Session, filters: RequestFilters) -> list[Ticket]:
-    """Newest first. ``codes`` (service_request_id) overrides every other filter."""
-    query = select(Ticket).options(joinedload(Ticket.category), joinedload(Ticket.department))
-    if filters.codes:
-        query = query.where(Ticket.code.in_(filters.codes))
+    """Newest first, published tickets only (no sensitive category). ``public_ids``
+    (service_request_id) overrides every other filter."""
+    query = (
+        select(Ticket)
+        .where(PUBLISHABLE)
+        .options(joinedload(Ticket.category), joinedload(Ticket.department))
+    )
+    if filters.public_ids:
+        query = query.where(Ticket.public_id.in_(filters.public_ids))
     else:
         query = query.where(Ticket.created_at >= filters.start, Ticket.created_at <= filters.end)
         if filters.service_codes:

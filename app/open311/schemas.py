@@ -1,7 +1,7 @@
 """Marshmallow schemas: what Open311 clients send, and the public view of a request.
 
-The public schemas have no personal fields (no contact, no device or account, no staff names),
-so no GET can leak them.
+The public schemas have no personal fields (no contact, no device or account, no staff names, no
+resident text, no exact location), so no GET can leak them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from app.models import Ticket, TicketEvent
 from app.open311.attributes import parse_w3c_datetime
-from app.tickets import codes
 from app.tickets.lifecycle import LABELS, open311_status
+from app.tickets.publication import coarse_address, coarse_coordinate
 from app.tickets.service import MAX_DESCRIPTION
 
 MAX_PAGE_SIZE = 1000
@@ -163,23 +163,34 @@ class ServiceSchema(Schema):
     group = fields.String(attribute="department.name")
 
 
-# What a public timeline entry says when staff wrote no text.
-DEFAULT_NOTE = {
-    "created": "Solicitud recibida.",
-    "routed": "Solicitud derivada a la unidad que corresponde.",
+# What a public timeline entry says. Never the text of the event: staff write to the resident,
+# and what they write (a name, a street number, another ticket's code) is not for a feed.
+NOTE_TEXT = {
+    "created": _l("Solicitud recibida."),
+    "routed": _l("Solicitud derivada a la unidad que corresponde."),
+    "comment": _l("La Municipalidad respondió al vecino o vecina."),
 }
 
 
+def _note_text(event: TicketEvent) -> str | None:
+    if event.kind == "status_changed" and event.to_status:
+        return _("Cambio de estado: %(label)s.", label=_(LABELS[event.to_status]))
+    text = NOTE_TEXT.get(event.kind)
+    return str(text) if text else None
+
+
 class NoteSchema(Schema):
-    """One public event (``extensions=true``): when, what, the resulting status and its text."""
+    """One public event (``extensions=true``): when, what, the resulting status, in set words."""
 
     datetime = LocalDateTime(attribute="created_at")
     type = fields.String(attribute="kind")
     status = fields.Function(
         lambda event: open311_status(event.to_status) if event.to_status else None
     )
-    status_label = fields.Function(lambda event: LABELS.get(event.to_status or ""))
-    description = fields.Function(lambda event: event.body or DEFAULT_NOTE.get(event.kind))
+    status_label = fields.Function(
+        lambda event: _(LABELS[event.to_status]) if event.to_status else None
+    )
+    description = fields.Function(_note_text)
 
 
 @dataclass
@@ -190,27 +201,26 @@ class PublicRequest:
     service_notice: str
     notes: list[TicketEvent] = field(default_factory=list)
 
-    @property
-    def status_notes(self) -> str | None:
-        return next((e.body for e in reversed(self.notes) if e.body), None)
-
 
 class PublicRequestSchema(Schema):
-    """A service request as anyone may read it: no personal data by construction."""
+    """A service request as anyone may read it: facts, not people (see app.tickets.publication).
 
-    service_request_id = fields.Function(lambda r: codes.display(r.ticket.code))
+    Named by its public id, never its tracking code; no resident text (``description`` is the
+    summary staff approved, if any), no names, a street without number, coordinates to ~100 m.
+    """
+
+    service_request_id = fields.String(attribute="ticket.public_id")
     status = fields.Function(lambda r: open311_status(r.ticket.status))
-    status_notes = fields.String()
+    status_notes = fields.Function(lambda r: _(LABELS[r.ticket.status]))
     service_name = fields.String(attribute="ticket.category.name")
     service_code = fields.String(attribute="ticket.category.code")
-    description = fields.String(attribute="ticket.description")
+    description = fields.String(attribute="ticket.public_summary")
     agency_responsible = fields.String(attribute="ticket.department.name")
     service_notice = fields.String()
     requested_datetime = LocalDateTime(attribute="ticket.created_at")
     updated_datetime = LocalDateTime(attribute="ticket.updated_at")
     expected_datetime = LocalDateTime(attribute="ticket.resolution_due_at")
-    address = fields.String(attribute="ticket.address")
-    lat = fields.Float(attribute="ticket.lat")
-    long = fields.Float(attribute="ticket.lon")
-    media_url = fields.Function(lambda r: (r.ticket.media_urls or [None])[0])
+    address = fields.Function(lambda r: coarse_address(r.ticket.address))
+    lat = fields.Function(lambda r: coarse_coordinate(r.ticket.lat))
+    long = fields.Function(lambda r: coarse_coordinate(r.ticket.lon))
     notes = fields.List(fields.Nested(NoteSchema))

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.extensions import db, limiter
+from app.extensions import db, limiter, lookup_limit
 from app.models import ApiKey, Category, Department, Ticket, utcnow
 from app.open311 import bp
 from app.open311.attributes import definitions, read_answers
@@ -18,7 +18,6 @@ from app.open311.errors import Open311Error
 from app.open311.formats import render, render_errors
 from app.open311.queries import RequestFilters, date_window, find_requests, public_timelines
 from app.open311.schemas import (
-    MAX_PAGE_SIZE,
     PostRequestSchema,
     PublicRequest,
     PublicRequestSchema,
@@ -27,15 +26,18 @@ from app.open311.schemas import (
     comma_list,
 )
 from app.public.views import describe_target
-from app.tickets import RESIDENT, TicketIntake, ValidationFailed, get_by_code, open_ticket
-from app.tickets.codes import MalformedCode, MistypedCode, display, parse
+from app.tickets import RESIDENT, TicketIntake, ValidationFailed, open_ticket
+from app.tickets.codes import display, parse_public_id
 from app.tickets.errors import NotFound
+from app.tickets.publication import get_published
 from app.tickets.sla import business_calendar
 
 FMT = "<any(json,xml):fmt>"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-24T00:00:00-03:00"  # bump when services or this API change
 DEFAULT_JURISDICTION = "penalolen.cl"
+# How many service_request_id one GET may name (each is a lookup, like a tracking page).
+MAX_IDS = 50
 # Domain field names -> the Open311 parameter the client sent.
 PARAMETERS = {"mobile": "phone", "category": "service_code"}
 
@@ -53,6 +55,14 @@ def _intake_limit() -> str:
 
 def _lookup_limit() -> str:
     return current_app.config.get("TRACKING_RATE_LIMIT", "60 per minute")
+
+
+def _service_notice_for_filer(category: Category, minutes_per_day: int, code: str) -> str:
+    return _(
+        "Su número de seguimiento es %(code)s: es personal, guárdelo y no lo comparta. %(notice)s",
+        code=code,
+        notice=_service_notice(category, minutes_per_day),
+    )
 
 
 @bp.errorhandler(429)
@@ -167,6 +177,7 @@ def _intake(data: dict[str, Any], category: Category, key: ApiKey) -> TicketInta
         media_urls=[data["media_url"]] if data["media_url"] else [],
         attributes=read_answers(category, request.form),
         channel_data={k: v for k, v in client.items() if v},
+        api_key_id=key.id,
     )
 
 
@@ -189,9 +200,13 @@ def create_request(fmt: str):
         ) from None
     db.session.commit()
     minutes_per_day = business_calendar(db.session).minutes_per_day
+    # The filer learns the tracking code here, once: public answers name the ticket by its
+    # public id only.
     answer = {
-        "service_request_id": display(ticket.code),
-        "service_notice": _service_notice(category, minutes_per_day),
+        "service_request_id": ticket.public_id,
+        "service_notice": _service_notice_for_filer(
+            category, minutes_per_day, display(ticket.code)
+        ),
         "account_id": data["account_id"],
     }
     return render(fmt, [answer], "service_requests", "request")
@@ -211,16 +226,17 @@ def _render_requests(fmt: str, tickets: list[Ticket], *, extensions: bool):
     return render(fmt, schema.dump(_public(tickets)), "service_requests", "request")
 
 
-def _canonical_codes(text: str | None) -> list[str]:
+def _public_ids(text: str | None) -> list[str]:
     parts = comma_list(text)
-    if len(parts) > MAX_PAGE_SIZE:
+    if len(parts) > MAX_IDS:
         raise Open311Error(
-            400, _("service_request_id admite hasta %(n)s números.", n=MAX_PAGE_SIZE)
+            400, _("service_request_id admite hasta %(n)s identificadores.", n=MAX_IDS)
         )
-    try:
-        return [parse(part) for part in parts]
-    except (MalformedCode, MistypedCode) as exc:
-        raise Open311Error(400, _("service_request_id no válido: %(v)s", v=exc.args[0])) from None
+    public_ids = [parse_public_id(part) for part in parts]
+    if None in public_ids:
+        wrong = parts[public_ids.index(None)]
+        raise Open311Error(400, _("service_request_id no válido: %(v)s", v=wrong))
+    return public_ids
 
 
 @bp.get(f"/requests.{FMT}")
@@ -229,7 +245,7 @@ def list_requests(fmt: str):
     query = _load(RequestsQuerySchema(), request.args)
     start, end = date_window(query["start_date"], query["end_date"], utcnow())
     filters = RequestFilters(
-        codes=_canonical_codes(query["service_request_id"]),
+        public_ids=_public_ids(query["service_request_id"]),
         service_codes=comma_list(query["service_code"]),
         start=start,
         end=end,
@@ -241,29 +257,24 @@ def list_requests(fmt: str):
     return _render_requests(fmt, tickets, extensions=query["extensions"])
 
 
-def _ticket(text: str) -> Ticket:
+def _published(public_id: str) -> Ticket:
     try:
-        return get_by_code(db.session, text)
-    except MistypedCode:
-        raise Open311Error(
-            400,
-            _(
-                "El número %(v)s tiene un error de tipeo (el dígito verificador no coincide).",
-                v=text,
-            ),
-        ) from None
-    except (MalformedCode, NotFound):
-        raise Open311Error(404, _("No existe la solicitud %(v)s.", v=text)) from None
+        return get_published(db.session, public_id)
+    except NotFound:
+        raise Open311Error(404, _("No existe la solicitud %(v)s.", v=public_id)) from None
 
 
 @bp.get(f"/requests/<request_id>.{FMT}")
+@lookup_limit
 def show_request(request_id: str, fmt: str):
     extensions = request.args.get("extensions", "").lower() == "true"
-    return _render_requests(fmt, [_ticket(request_id)], extensions=extensions)
+    return _render_requests(fmt, [_published(request_id)], extensions=extensions)
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
+@lookup_limit
 def show_token(token: str, fmt: str):
     # Requests are created synchronously: the token is the service_request_id itself.
-    code = display(_ticket(token).code)
-    return render(fmt, [{"service_request_id": code, "token": code}], "service_requests", "request")
+    public_id = _published(token).public_id
+    payload = [{"service_request_id": public_id, "token": public_id}]
+    return render(fmt, payload, "service_requests", "request")

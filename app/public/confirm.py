@@ -11,16 +11,15 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from app.extensions import db, limiter
+from app.extensions import db, lookup_limit
 from app.public import bp
-from app.public.views import tracking_limit
 from app.tickets.codes import display
 from app.tickets.errors import DomainError
 from app.tickets.people import confirm_email, ticket_for_email_token
 
 
 @bp.route("/correo/confirmar/<token>", methods=["GET", "POST"])
-@limiter.limit(tracking_limit)
+@lookup_limit
 def confirm_email_page(token: str):
     try:
         ticket = ticket_for_email_token(db.session, token)

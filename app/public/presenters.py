@@ -24,6 +24,7 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class PublicTicket:
     code: str  # display form, K7M4-QX9P-Z
+    public_id: str  # the name public feeds give it
     status: str
     status_label: str
     category: str
@@ -86,6 +87,7 @@ def present(session: Session, ticket: Ticket, now: datetime | None = None) -> Pu
     is_open = ticket.status in lifecycle.OPEN_STATUSES
     return PublicTicket(
         code=codes.display(ticket.code),
+        public_id=ticket.public_id,
         status=ticket.status,
         status_label=status_label(ticket.status),
         category=ticket.category.name,

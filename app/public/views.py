@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db, limiter
+from app.extensions import db, lookup_limit
 from app.models import Department, Ticket, utcnow
 from app.public import bp
 from app.public.forms import ReplyForm, TrackForm
@@ -31,10 +31,6 @@ def describe_target(minutes: int, minutes_per_day: int) -> str:
         return _("%(n)d hora hábil", n=hours) if hours == 1 else _("%(n)d horas hábiles", n=hours)
     days = round(minutes / minutes_per_day)
     return _("%(n)d día hábil", n=days) if days == 1 else _("%(n)d días hábiles", n=days)
-
-
-def tracking_limit() -> str:
-    return current_app.config.get("TRACKING_RATE_LIMIT", "60 per minute")
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -64,7 +60,7 @@ def home():
 
 
 @bp.get("/seguimiento")
-@limiter.limit(tracking_limit)
+@lookup_limit
 def track():
     form = TrackForm(request.args)
     if "code" not in request.args:
@@ -166,7 +162,7 @@ def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
 
 
 @bp.get("/seguimiento/<code>")
-@limiter.limit(tracking_limit)
+@lookup_limit
 def track_ticket(code: str):
     try:
         canonical = parse(code)
@@ -203,7 +199,7 @@ def short_link(code: str):
 
 
 @bp.get("/seguimiento/<code>/comprobante")
-@limiter.limit(tracking_limit)
+@lookup_limit
 def receipt(code: str):
     ticket = _ticket_or_404(code)
     view = present(db.session, ticket)

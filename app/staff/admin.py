@@ -149,6 +149,7 @@ def admin_category(category_id: int | None):
             category.keywords = form.keywords.data or ""
             category.first_response_minutes = form.first_response_hours.data * 60
             category.resolution_minutes = form.resolution_days.data * per_day
+            category.sensitive = form.sensitive.data
             category.active = form.active.data
             db.session.add(category)
             db.session.commit()
@@ -258,7 +259,12 @@ def admin_api_keys():
         else:
             new_key = "cnd_" + secrets.token_urlsafe(32)
             db.session.add(
-                ApiKey(name=form.name.data, prefix=new_key[:10], key_hash=ApiKey.hash_key(new_key))
+                ApiKey(
+                    name=form.name.data,
+                    prefix=new_key[:10],
+                    key_hash=ApiKey.hash_key(new_key),
+                    staff_integration=form.staff_integration.data,
+                )
             )
             db.session.commit()
     keys = db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all()

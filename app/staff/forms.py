@@ -192,6 +192,12 @@ class CategoryForm(FlaskForm):
     resolution_days = IntegerField(
         _l("Plazo de resolución (días hábiles)"), validators=[DataRequired()]
     )
+    sensitive = BooleanField(
+        _l(
+            "Sensible: sus solicitudes no se publican en Open311 ni en datos abiertos "
+            "(asistencia social, discapacidad, salud, reclamos sobre personas)"
+        )
+    )
     active = BooleanField(_l("Activa"), default=True)
 
 
@@ -225,3 +231,9 @@ class ClosedDayForm(FlaskForm):
 
 class ApiKeyForm(FlaskForm):
     name = StringField(_l("Nombre de la aplicación"), validators=[DataRequired(), Length(max=100)])
+    staff_integration = BooleanField(
+        _l(
+            "Integración municipal: lista todas las solicitudes con su número de seguimiento "
+            "(sin marcar, la clave solo ve las que ingresó ella misma)"
+        )
+    )

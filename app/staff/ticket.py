@@ -37,6 +37,7 @@ from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
 from app.tickets.lifecycle import FINAL_STATUSES, TRANSITIONS
 from app.tickets.permissions import can_be_assignee
+from app.tickets.publication import set_public_summary
 from app.tickets.sla import business_calendar
 
 # action -> (domain permission, target status or None)
@@ -52,6 +53,7 @@ ACTIONS = {
     "duplicate": ("mark_duplicate", "duplicate"),
     "reopen": ("transition", "in_progress"),
     "reroute": ("reroute", None),
+    "summary": ("summarize", None),
 }
 
 
@@ -202,6 +204,8 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
 
             raise ValidationFailed("Elija la nueva categoría.", field="category")
         reroute(db.session, ticket, category, actor, reason=body or "", expected_version=version)
+    elif action == "summary":
+        set_public_summary(db.session, ticket, actor, body, expected_version=version)
     else:
         abort(400)
 

@@ -11,6 +11,8 @@ import secrets
 
 from stdnum.iso7064 import mod_37_36
 
+from app.models.tickets import PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 BODY_LENGTH = 8
 CODE_LENGTH = BODY_LENGTH + 1
@@ -60,4 +62,12 @@ def parse(text: str) -> str:
         raise MalformedCode(text)
     if not mod_37_36.is_valid(cleaned, ALPHABET):
         raise MistypedCode(text)
+    return cleaned
+
+
+def parse_public_id(text: str | None) -> str | None:
+    """The canonical public id, or None when the text cannot be one."""
+    cleaned = (text or "").strip().lower()
+    if len(cleaned) != PUBLIC_ID_LENGTH or any(c not in PUBLIC_ID_ALPHABET for c in cleaned):
+        return None
     return cleaned

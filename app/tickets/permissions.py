@@ -9,16 +9,15 @@ from app.tickets.errors import PermissionDenied
 
 COUNTER, AGENT, HEAD, ADMIN = "counter", "agent", "head", "admin"
 
-# Actions on a ticket of the actor's own department (admins: any department).
+# Actions on a ticket of the actor's own department (admins: any department). Heads do what
+# agents do and more; admins what heads do and more. "summarize": the public summary.
+_WORK = frozenset({"transition", "take", "mark_duplicate", "comment", "note", "summarize"})
+_LEAD = _WORK | {"assign", "reroute"}
 DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
     COUNTER: frozenset(),
-    AGENT: frozenset({"transition", "take", "mark_duplicate", "comment", "note"}),
-    HEAD: frozenset(
-        {"transition", "take", "assign", "reroute", "mark_duplicate", "comment", "note"}
-    ),
-    ADMIN: frozenset(
-        {"transition", "take", "assign", "reroute", "mark_duplicate", "comment", "note", "close"}
-    ),
+    AGENT: _WORK,
+    HEAD: _LEAD,
+    ADMIN: _LEAD | {"close"},
 }
 # Actions on any ticket, whatever its department.
 ANY_TICKET_ACTIONS: dict[str, frozenset[str]] = {

@@ -48,6 +48,7 @@ class TicketIntake:
     media_urls: list[str] = field(default_factory=list)
     attributes: dict[str, Any] | None = None  # answers to the category's extra questions
     channel_data: dict[str, Any] | None = None  # the channel's own client details (staff-only)
+    api_key_id: int | None = None  # the API key that filed it (API and Open311 channels)
 
 
 def _flush(session: Session) -> None:
@@ -210,6 +211,7 @@ def open_ticket(
             media_urls=list(intake.media_urls) or None,
             attributes=intake.attributes or None,
             channel_data=intake.channel_data or None,
+            api_key_id=intake.api_key_id,
             contact=contact,
             created_at=now,
             updated_at=now,

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from app.catalog import category_choices
-from app.extensions import db, limiter
+from app.extensions import db, limiter, lookup_limit
 from app.forms import show_domain_error
 from app.public.forms import ReplyForm
 from app.public.presenters import present
@@ -62,6 +62,7 @@ def new_request():
 
 
 @bp.get("/solicitudes/recibida/<code>")
+@lookup_limit
 def received(code: str):
     try:
         ticket = get_by_code(db.session, code)
