@@ -36,7 +36,7 @@ def show_console_messages(app: Flask) -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from app import cli, health
+    from app import cli, database, health
     from app.api import api
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    database.init_app(app)  # SQLite: WAL, busy timeout, BEGIN IMMEDIATE for writers
     migrate.init_app(
         app,
         db,
