@@ -117,6 +117,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             )
         return response
 
+    from app.public.views import render_conflict
+    from app.tickets import StaleTicket
+
+    app.register_error_handler(StaleTicket, render_conflict)  # last resort: forms answer first
     app.register_blueprint(health.bp)
     csrf.exempt(health.bp)
     csrf.exempt(open311_bp)  # authenticated by api_key, not by a session cookie

@@ -20,6 +20,7 @@ from app.api.schemas import (
     TicketPageSchema,
     TicketQuerySchema,
 )
+from app.database import retry_transient
 from app.extensions import db
 from app.models import Category, Department, Ticket, utcnow
 from app.public.presenters import present
@@ -34,9 +35,9 @@ from app.tickets import (
     TicketIntake,
     ValidationFailed,
     add_comment,
+    file_ticket,
     get_by_code,
     may,
-    open_ticket,
     transition,
 )
 from app.tickets.codes import MistypedCode
@@ -103,6 +104,7 @@ class Tickets(MethodView):
     @blp.alt_response(
         200, schema=PublicTicketSchema, description="Already created (same source_ref)"
     )
+    @retry_transient
     def post(self, data):
         """File a request (API key: channel api; staff session: counter or phone)."""
         caller = require_caller()
@@ -114,10 +116,6 @@ class Tickets(MethodView):
         else:
             channel, actor = "api", RESIDENT
         contact = data.get("contact", {})
-        source_ref = data.get("source_ref")
-        existing = source_ref and db.session.scalar(
-            select(Ticket.id).where(Ticket.channel == channel, Ticket.source_ref == source_ref)
-        )
         intake = TicketIntake(
             channel=channel,
             category_id=category.id,
@@ -130,16 +128,16 @@ class Tickets(MethodView):
             mobile=contact.get("mobile"),
             rut=contact.get("rut"),
             consent_notify=data["consent_notify"],
-            source_ref=source_ref,
+            source_ref=data.get("source_ref"),
         )
         try:
-            ticket = open_ticket(db.session, intake, actor)
+            filed = file_ticket(db.session, intake, actor)
         except DomainError as error:
             domain_abort(error)
-        view = present(db.session, ticket)  # before commit: nothing to reload afterwards
+        view = present(db.session, filed.ticket)  # before commit: nothing to reload afterwards
         db.session.commit()
         location = url_for("api.TicketByCode", code=view.code)
-        return view, 200 if existing else 201, {"Location": location}
+        return view, 201 if filed.created else 200, {"Location": location}
 
     @blp.arguments(TicketQuerySchema, location="query")
     @blp.response(200, TicketPageSchema)
