@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    database.prepare(app)
     db.init_app(app)
     database.init_app(app)  # SQLite: WAL, busy timeout, BEGIN IMMEDIATE for writers
     migrate.init_app(

@@ -5,9 +5,10 @@
   outside any transaction (each statement sees the latest commit, like Postgres' READ
   COMMITTED) and the first write of a transaction (INSERT/UPDATE/DELETE, a SAVEPOINT, DDL)
   opens it with ``BEGIN IMMEDIATE``, which takes the write lock at once and so waits for the
-  other writer. A *deferred* transaction that read first and then writes would get
+  other writer. (A *deferred* transaction that read first and then writes would get
   ``database is locked`` at once instead: SQLite skips the busy handler there to avoid a
-  deadlock.
+  deadlock.) Inside the process writers queue in one writer lane, handed over as each COMMIT
+  returns: no writer polls, none is overtaken for seconds.
 - **A stale write is a conflict wherever the flush happens.** The optimistic lock on tickets
   raises ``StaleDataError`` from any flush, also from an autoflush that a lazy load triggers;
   the session turns it into the domain's ``StaleTicket`` (409 in every door).
@@ -23,6 +24,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sqlite3
+import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -30,7 +33,6 @@ from typing import Any
 from flask import Flask
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -58,28 +60,67 @@ class Session(FlaskSession):
 # --- SQLite ------------------------------------------------------------------------------------
 
 
-def _on_connect(busy_timeout_ms: int) -> Callable[..., None]:
-    def configure(dbapi_connection, connection_record) -> None:  # noqa: ARG001 - event signature
-        dbapi_connection.isolation_level = None  # we say when a transaction begins
-        dbapi_connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+class WriterLane:
+    """Opens a transaction with ``BEGIN IMMEDIATE`` at its first write, one writer at a time in
+    this process. Writers queue on a lock that is handed over the moment the previous writer's
+    COMMIT (or ROLLBACK) returns, instead of polling SQLite's lock with growing sleeps (up to
+    100 ms each), which lets late arrivals overtake a long waiter. Another process (a CLI
+    command) meets SQLite's busy timeout."""
 
-    return configure
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.lock = threading.Lock()
+        self.holder: sqlite3.Connection | None = None
 
+    def begin(self, conn, cursor, statement, *args) -> None:  # noqa: ARG002 - event signature
+        dbapi_connection = cursor.connection
+        if dbapi_connection.in_transaction or not _WRITES.match(statement):
+            return
+        if not self.lock.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked (no turn to write in time)")
+        self.holder = dbapi_connection
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")  # waits for other processes' writers
+        except BaseException:
+            self.release(dbapi_connection)
+            raise
 
-def _begin_before_writing(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
-    dbapi_connection = cursor.connection
-    if not dbapi_connection.in_transaction and _WRITES.match(statement):
-        dbapi_connection.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout
+    def release(self, dbapi_connection: sqlite3.Connection) -> None:
+        if self.holder is dbapi_connection:
+            self.holder = None
+            self.lock.release()
 
+    def connection_class(self) -> type[sqlite3.Connection]:
+        """pysqlite's connection in WAL mode, with the busy timeout, that hands the lane over
+        when its transaction ends."""
+        lane = self
 
-def configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
-    if engine.dialect.name != "sqlite" or event.contains(
-        engine, "before_cursor_execute", _begin_before_writing
-    ):
-        return
-    event.listen(engine, "connect", _on_connect(int(busy_timeout_seconds * 1000)))
-    event.listen(engine, "before_cursor_execute", _begin_before_writing)
+        class LaneConnection(sqlite3.Connection):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.isolation_level = None  # pysqlite begins nothing: ``begin`` does
+                self.execute(f"PRAGMA busy_timeout = {int(lane.timeout * 1000)}")
+                self.execute("PRAGMA journal_mode = WAL")
+
+            def commit(self) -> None:
+                try:
+                    super().commit()
+                finally:
+                    lane.release(self)
+
+            def rollback(self) -> None:
+                try:
+                    super().rollback()
+                finally:
+                    lane.release(self)
+
+            def close(self) -> None:
+                try:
+                    super().close()
+                finally:
+                    lane.release(self)
+
+        return LaneConnection
 
 
 # --- transient faults --------------------------------------------------------------------------
@@ -140,13 +181,24 @@ def retry_transient(view: Callable[..., Any] | None = None, *, idempotent: bool 
     return decorate(view) if view is not None else decorate
 
 
+def prepare(app: Flask) -> None:
+    """Before ``db.init_app``: the engine's options (SQLite: connections in the writer lane)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    timeout = float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", DEFAULT_BUSY_TIMEOUT_SECONDS))
+    lane = app.extensions["conectados.writer_lane"] = WriterLane(timeout)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = {**options.get("connect_args", {}), "factory": lane.connection_class()}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+
+
 def init_app(app: Flask) -> None:
+    """After ``db.init_app``: listen to the engine it made."""
     from app.extensions import db
 
     with app.app_context():
         engine = db.engine
-    configure_sqlite(
-        engine, float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", DEFAULT_BUSY_TIMEOUT_SECONDS))
-    )
-    if not event.contains(engine, "commit", _note_commit):
-        event.listen(engine, "commit", _note_commit)
+    lane = app.extensions.get("conectados.writer_lane")
+    if lane is not None:
+        event.listen(engine, "before_cursor_execute", lane.begin)
+    event.listen(engine, "commit", _note_commit)

@@ -311,6 +311,7 @@ def kill_own_connection_at(app, terminate, event_name: str, statement: str | Non
 
 
 @pytest.mark.postgres
+@pytest.mark.faults
 @pytest.mark.parametrize(
     ("event_name", "statement"),
     [
@@ -341,6 +342,7 @@ def test_a_connection_dropped_under_the_sms_webhook_is_retried_no_5xx_one_ticket
 
 
 @pytest.mark.postgres
+@pytest.mark.faults
 def test_a_connection_dropped_under_the_web_form_is_retried(
     app, live_server, session, demo, terminate
 ):

@@ -7,7 +7,11 @@ Runs on SQLite whatever DATABASE_URL says: this is the embedded mode's own test.
 
 from pathlib import Path
 
+import pytest
+
 from bench.embedded import measure
+
+pytestmark = pytest.mark.slow  # a subprocess server and 10 s of load
 
 
 def test_six_clients_for_ten_seconds_no_5xx_and_nothing_lost(tmp_path: Path):
