@@ -36,7 +36,7 @@ def show_console_messages(app: Flask) -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from app import cli, health, security
+    from app import cli, database, health, security
     from app.api import api
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
@@ -63,7 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    database.prepare(app)
     db.init_app(app)
+    database.init_app(app)  # SQLite: WAL, busy timeout, BEGIN IMMEDIATE for writers
     migrate.init_app(
         app,
         db,
@@ -115,6 +117,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             )
         return response
 
+    from app.public.views import render_conflict
+    from app.tickets import StaleTicket
+
+    app.register_error_handler(StaleTicket, render_conflict)  # last resort: forms answer first
     app.register_blueprint(health.bp)
     csrf.exempt(health.bp)
     csrf.exempt(open311_bp)  # authenticated by api_key, not by a session cookie

@@ -95,40 +95,34 @@ def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int = 2) -> Iterator[str]:
-    """The app as production runs it (see Procfile), on loopback."""
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - gunicorn writes it while we run
-        prefix="bench-gunicorn-", suffix=".log", delete=False
-    )
-    process = subprocess.Popen(  # noqa: S603
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def serving(command: list[str], env: dict[str, str], port: int, log: Path | None = None):
+    """Start ``command``, a server of the app on ``port``; yield its base URL once ``/ping``
+    answers; stop it afterwards. Its output goes to ``log`` (a temporary file by default)."""
+    if log is None:
+        log = Path(tempfile.mkstemp(prefix="bench-server-", suffix=".log")[1])
+    with log.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own server
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(150):
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(base + "/ping", timeout=1).read()  # noqa: S310 - loopback
                 break
             time.sleep(0.1)
         else:
-            raise RuntimeError("gunicorn did not start: " + Path(log.name).read_text()[-2000:])
+            raise RuntimeError(f"{command[0]} did not start: " + log.read_text()[-2000:])
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(10)
+
+
+def gunicorn(env: dict[str, str], port: int, workers: int = 2):
+    """The app as production runs it (see Procfile), on loopback."""
+    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    return serving([*command, "--log-level", "warning", "app:create_app()"], env, port)
 
 
 @dataclass

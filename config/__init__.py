@@ -73,6 +73,8 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Embedded mode: how long a writer waits for SQLite's write lock (app/database.py).
+        "SQLITE_BUSY_TIMEOUT_SECONDS": _int(env, "SQLITE_BUSY_TIMEOUT_SECONDS", 10),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),

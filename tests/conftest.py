@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,6 +134,19 @@ def _clean_state(request) -> Iterator[None]:
             from workers.queue import redis_connection
 
             redis_connection().flushdb()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app behind a real threaded HTTP server (a thread per request, each with its own
+    app context and database session): for browsers and for real concurrent requests."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 
 
-def run(script: str) -> str:
-    if not POSTGRES or shutil.which("wrk") is None:
+def run(script: str, *, needs_services: bool = True) -> str:
+    if needs_services and (not POSTGRES or shutil.which("wrk") is None):
         if IN_CI:
             pytest.fail("the benchmark smoke runs need Postgres and wrk in CI")
         pytest.skip("benchmarks need DATABASE_URL on Postgres and wrk (apt-get install wrk)")
@@ -51,3 +51,9 @@ def test_delivery_benchmark_smoke():
 
 def test_sla_sweep_benchmark_smoke():
     assert "crossing: sweep" in run("sla_sweep.py")
+
+
+def test_embedded_benchmark_smoke():
+    """SQLite and Python clients: runs everywhere, CI included."""
+    output = run("embedded.py", needs_services=False)
+    assert "tickets/s" in output and "stored/accepted" in output

@@ -20,6 +20,7 @@ from app.api.schemas import (
     TicketPageSchema,
     TicketQuerySchema,
 )
+from app.database import retry_transient
 from app.extensions import db, lookup_limit
 from app.models import Category, Department, Ticket, utcnow
 from app.public.presenters import present
@@ -34,9 +35,9 @@ from app.tickets import (
     TicketIntake,
     ValidationFailed,
     add_comment,
+    file_ticket,
     get_by_code,
     may,
-    open_ticket,
     transition,
 )
 from app.tickets.codes import MistypedCode
@@ -103,6 +104,7 @@ class Tickets(MethodView):
     @blp.alt_response(
         200, schema=PublicTicketSchema, description="Already created (same source_ref)"
     )
+    @retry_transient
     def post(self, data):
         """File a request (API key: channel api; staff session: counter or phone)."""
         caller = require_caller()
@@ -115,10 +117,6 @@ class Tickets(MethodView):
         else:
             channel, actor, key_id = "api", RESIDENT, caller.api_key.id
         contact = data.get("contact", {})
-        source_ref = data.get("source_ref")
-        existing = source_ref and db.session.scalar(
-            select(Ticket.id).where(Ticket.channel == channel, Ticket.source_ref == source_ref)
-        )
         intake = TicketIntake(
             channel=channel,
             category_id=category.id,
@@ -131,17 +129,17 @@ class Tickets(MethodView):
             mobile=contact.get("mobile"),
             rut=contact.get("rut"),
             consent_notify=data["consent_notify"],
-            source_ref=source_ref,
+            source_ref=data.get("source_ref"),
             api_key_id=key_id,
         )
         try:
-            ticket = open_ticket(db.session, intake, actor)
+            filed = file_ticket(db.session, intake, actor)
         except DomainError as error:
             domain_abort(error)
-        view = present(db.session, ticket)  # before commit: nothing to reload afterwards
+        view = present(db.session, filed.ticket)  # before commit: nothing to reload afterwards
         db.session.commit()
         location = url_for("api.TicketByCode", code=view.code)
-        return view, 200 if existing else 201, {"Location": location}
+        return view, 201 if filed.created else 200, {"Location": location}
 
     @blp.arguments(TicketQuerySchema, location="query")
     @blp.response(200, TicketPageSchema)

@@ -215,7 +215,12 @@ def qr_svg(url: str, code: str) -> str:
     )
 
 
-ERROR_TEMPLATES = {400: "errors/400.html", 404: "errors/404.html", 429: "errors/429.html"}
+ERROR_TEMPLATES = {
+    400: "errors/400.html",
+    404: "errors/404.html",
+    409: "errors/409.html",
+    429: "errors/429.html",
+}
 
 
 def render_error_page(error):
@@ -225,6 +230,18 @@ def render_error_page(error):
         return error
     template = ERROR_TEMPLATES.get(code, "errors/500.html" if code >= 500 else "errors/400.html")
     description = None
-    if code == 404 and error.description != type(error).description:
+    if code in (404, 409) and error.description != type(error).description:
         description = error.description  # our own, already translated
     return render_template(template, description=description), code
+
+
+def render_conflict(error):
+    """A write that lost a race with another person's change and that no form answered itself
+    (staff forms re-render with what was typed): 409, in the door's own error shape."""
+    from werkzeug.exceptions import Conflict
+
+    from app.api import api
+
+    conflict = Conflict(_(error.message))
+    conflict.data = {"message": conflict.description}
+    return api.handle_http_exception(conflict)

@@ -163,6 +163,12 @@ def _validate_intake(session: Session, intake: TicketIntake) -> tuple[Category, 
     return category, description
 
 
+@dataclass(frozen=True)
+class Filed:
+    ticket: Ticket
+    created: bool  # False: the same (channel, source_ref) was filed before, or at this moment
+
+
 def open_ticket(
     session: Session, intake: TicketIntake, actor: Actor = RESIDENT, now: datetime | None = None
 ) -> Ticket:
@@ -170,6 +176,14 @@ def open_ticket(
 
     Idempotent by (channel, source_ref): a retried delivery returns the ticket it created.
     """
+    return file_ticket(session, intake, actor, now).ticket
+
+
+def file_ticket(
+    session: Session, intake: TicketIntake, actor: Actor = RESIDENT, now: datetime | None = None
+) -> Filed:
+    """``open_ticket``, also telling whether this call created the ticket: of two deliveries of
+    one message racing each other, exactly one gets ``created=True``."""
     require(actor, "open")
     now = now or utcnow()
     if intake.channel not in CHANNELS:
@@ -177,7 +191,7 @@ def open_ticket(
     if intake.source_ref:
         existing = find_by_source_ref(session, intake.channel, intake.source_ref)
         if existing is not None:
-            return existing
+            return Filed(existing, created=False)
     category, description = _validate_intake(session, intake)
     address = sanitize(intake.address)[:300] or None
 
@@ -232,9 +246,9 @@ def open_ticket(
         if intake.source_ref:  # the same message, delivered twice at once: the other one won
             existing = find_by_source_ref(session, intake.channel, intake.source_ref)
             if existing is not None:
-                return existing
+                return Filed(existing, created=False)
         raise
-    return ticket
+    return Filed(ticket, created=True)
 
 
 def _link_proven_person(

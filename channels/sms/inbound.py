@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app.database import retry_transient
 from app.extensions import csrf, db
 from app.models import InboundSms
 from app.notifications.state import record_provider_status, suppress_number
@@ -55,6 +56,7 @@ def media_urls() -> list[str]:
 
 
 @bp.post("/inbound")
+@retry_transient(idempotent=True)  # a dropped connection is no lost text: MessageSid
 def inbound():
     require_twilio_signature()
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
@@ -92,6 +94,7 @@ OPTED_OUT = "21610"
 
 
 @bp.post("/status")
+@retry_transient(idempotent=True)  # recording a status twice changes nothing
 def status_callback():
     """Delivery status of a message we sent: forward only; 21610 puts the number on the list."""
     require_twilio_signature()

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from app.catalog import category_choices
+from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
 from app.forms import show_domain_error
 from app.public.forms import ReplyForm
@@ -31,6 +32,7 @@ def intake_limit() -> str:
 
 @bp.route("/solicitudes/nueva", methods=["GET", "POST"])
 @limiter.limit(intake_limit, methods=["POST"])
+@retry_transient
 def new_request():
     form = NewRequestForm()
     form.category.choices = category_choices(db.session)
@@ -73,6 +75,7 @@ def received(code: str):
 
 @bp.post("/seguimiento/<code>/responder")
 @limiter.limit(intake_limit)
+@retry_transient  # also when a staff change lands at the same moment (the reply has no version)
 def reply(code: str):
     try:
         ticket = get_by_code(db.session, code)
