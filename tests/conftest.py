@@ -359,3 +359,40 @@ def own_redis(app):
         if client is not None:
             app.extensions["conectados.redis"] = client
         server.stop()
+
+
+def drain(app, session, rounds: int = 50) -> None:
+    """Relay what is due and run the queued jobs until nothing is pending (retries wait out
+    their short backoff): an in-process RQ worker on Redis, or the in-process jobs of the
+    embedded mode."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from app.models import Notification
+    from workers.jobs import relay_outbox
+    from workers.queue import embedded, redis_connection
+    from workers.worker import make_worker
+
+    for _ in range(rounds):
+        session.commit()
+        relay_outbox()
+        if not embedded():
+            make_worker(app, redis_connection(), fork=False).work(burst=True)
+        session.expire_all()
+        pending = session.scalar(
+            select(func.count()).where(Notification.status.in_(("pending", "sending")))
+        )
+        if not pending:
+            return
+        time.sleep(0.05)
+    raise AssertionError("notifications still pending")
+
+
+@pytest.fixture
+def agent(make_user, make_category):
+    """A category and an agent of its department."""
+    from app.tickets import Actor
+
+    category = make_category()
+    return category, Actor.staff(make_user("agent", department=category.department))

@@ -12,43 +12,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from app.models import Notification, SmsSuppression, Ticket
-from app.tickets import Actor, transition
+from app.tickets import transition
+from tests.conftest import drain
 from workers.jobs import relay_outbox
-from workers.queue import redis_connection
-from workers.worker import make_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def drain(app, session, rounds: int = 50) -> None:
-    """Relay what is due and let an in-process RQ worker run the queue, until nothing is
-    pending (retries wait out their short backoff)."""
-    for _ in range(rounds):
-        session.commit()
-        relay_outbox()
-        make_worker(app, redis_connection(), fork=False).work(burst=True)
-        session.expire_all()
-        pending = session.scalar(
-            select(func.count()).where(Notification.status.in_(("pending", "sending")))
-        )
-        if not pending:
-            return
-        time.sleep(0.05)
-    raise AssertionError("notifications still pending")
-
-
 def mobiles(count: int) -> list[str]:
     return [f"+5699{n:07d}" for n in range(1, count + 1)]
-
-
-@pytest.fixture
-def agent(make_user, make_category):
-    category = make_category()
-    return category, Actor.staff(make_user("agent", department=category.department))
 
 
 def test_redis_down_while_200_tickets_are_filed(
