@@ -42,7 +42,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api.views import blp as api_blp
     from app.dashboards.transparency import bp as transparency_bp
     from app.dashboards.views import bp as dashboards_bp
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        quick_redis_options,
+    )
     from app.models.base import render_item
     from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
@@ -58,6 +66,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        quick = quick_redis_options(float(app.config["REDIS_TIMEOUT_SECONDS"]))
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", quick)
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

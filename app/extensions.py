@@ -17,3 +17,17 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI (Redis when configured, memory otherwise).
 limiter = Limiter(get_remote_address)
+
+
+def quick_redis_options(timeout: float) -> dict:
+    """Options for a Redis client in the request path: a frozen Redis (connects, never answers)
+    costs at most ``timeout`` per call, with no retries (redis-py retries ten times by default,
+    which turned a frozen Redis into 5–15 s for a resident). Callers fail open."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+    }

@@ -371,14 +371,14 @@ def drain(app, session, rounds: int = 50) -> None:
 
     from app.models import Notification
     from workers.jobs import relay_outbox
-    from workers.queue import embedded, redis_connection
+    from workers.queue import embedded, worker_connection
     from workers.worker import make_worker
 
     for _ in range(rounds):
         session.commit()
         relay_outbox()
         if not embedded():
-            make_worker(app, redis_connection(), fork=False).work(burst=True)
+            make_worker(app, worker_connection(), fork=False).work(burst=True)
         session.expire_all()
         pending = session.scalar(
             select(func.count()).where(Notification.status.in_(("pending", "sending")))

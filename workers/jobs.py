@@ -20,7 +20,7 @@ from app.notifications.errors import (
 )
 from app.notifications.outbox import is_suppressed
 from app.tickets import alerts, housekeeping
-from workers.queue import enqueue
+from workers.queue import enqueue, queue_for
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def _retry(notification: Notification, error: Exception) -> str:
     enqueue(
         deliver_notification,
         notification.id,
-        queue="notifications",
+        queue=queue_for(notification.channel),
         job_id=job_id(notification.id, attempts),
         at=when,
     )
@@ -196,17 +196,17 @@ def relay_outbox() -> int:
         state.release_stale_claim(session, notification.id, notification.claimed_at)
     session.commit()
     grace = timedelta(seconds=float(config.get("NOTIFY_RELAY_GRACE_SECONDS", 30)))
-    ids = state.due_pending_ids(session, now, untouched_since=now - grace)
+    due = state.due_pending(session, now, untouched_since=now - grace)
     session.commit()
     slot = int(now.timestamp() // max(1, int(config.get("RELAY_INTERVAL_SECONDS", 30))))
-    for notification_id in ids:
+    for notification_id, channel in due:
         enqueue(
             deliver_notification,
             notification_id,
-            queue="notifications",
+            queue=queue_for(channel),
             job_id=f"notification-{notification_id}-relay{slot}",
         )
-    return len(ids)
+    return len(due)
 
 
 def sla_sweep() -> int:

@@ -193,20 +193,19 @@ def release_stale_claim(session: Session, notification_id: int, claimed_at: date
     return result.rowcount == 1
 
 
-def due_pending_ids(
+def due_pending(
     session: Session, now: datetime, untouched_since: datetime | None = None, limit: int = 500
-) -> list[int]:
-    """Pending rows due now; ``untouched_since`` skips rows just written or just retried
-    (their own enqueue is on its way)."""
+) -> list[tuple[int, str]]:
+    """``(id, channel)`` of pending rows due now; ``untouched_since`` skips rows just written or
+    just retried (their own enqueue is on its way)."""
     quiet = Notification.updated_at <= (untouched_since or now)
-    return list(
-        session.scalars(
-            select(Notification.id)
-            .where(Notification.status == "pending", _due(now), quiet)
-            .order_by(Notification.id)
-            .limit(limit)
-        )
+    rows = session.execute(
+        select(Notification.id, Notification.channel)
+        .where(Notification.status == "pending", _due(now), quiet)
+        .order_by(Notification.id)
+        .limit(limit)
     )
+    return [(row.id, row.channel) for row in rows]
 
 
 def recorded_provider_ids(session: Session, recipient: str) -> set[str]:
