@@ -396,3 +396,25 @@ def agent(make_user, make_category):
 
     category = make_category()
     return category, Actor.staff(make_user("agent", department=category.department))
+
+
+def worker_env(database_url: str, redis_url: str, twilio=None, smtp=None) -> dict[str, str]:
+    """The environment of a real worker process on the test's database and Redis, sending to
+    the fake providers given; its periodic relay is left to the test (hourly)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PUBLIC_BASE_URL": "http://testserver",
+        "RELAY_INTERVAL_SECONDS": "3600",
+    }
+    if twilio is not None:
+        env.update(
+            SMS_BACKEND="twilio",
+            TWILIO_API_BASE_URL=twilio.base_url,
+            TWILIO_AUTH_TOKEN="test-token",
+            TWILIO_FROM="+56222222222",
+        )
+    if smtp is not None:
+        env.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=str(smtp.port))
+    return env

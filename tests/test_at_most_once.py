@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 from app.extensions import db
 from app.models import Notification
 from app.tickets import transition
-from tests.conftest import drain
+from tests.conftest import drain, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = "+56998877665"
@@ -146,7 +146,14 @@ def test_a_worker_killed_after_smtp_accepted_resends_with_the_same_message_id(
     _, smtp = providers
     ticket = reject(session, make_ticket, agent, email=ADDRESS, consent_notify=True)
     session.commit()  # two emails wait in our Redis
-    worker = start_worker(database_url, own_redis.url, smtp.port)
+    worker = subprocess.Popen(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--no-fork"],
+        cwd=ROOT,
+        env=worker_env(database_url, own_redis.url, smtp=smtp),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     smtp.on_message = lambda message: os.killpg(worker.pid, signal.SIGKILL)  # no goodbye
     try:
         worker.wait(timeout=30)
@@ -167,27 +174,6 @@ def test_a_worker_killed_after_smtp_accepted_resends_with_the_same_message_id(
     login(make_user("agent", department=ticket.department))
     page = client.get(f"/staff/tickets/{ticket.code}").get_data(as_text=True)
     assert "Reenviado 1 vez" in page
-
-
-def start_worker(database_url: str, redis_url: str, smtp_port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "MAIL_BACKEND": "smtp",
-        "MAIL_HOST": "127.0.0.1",
-        "MAIL_PORT": str(smtp_port),
-        "PUBLIC_BASE_URL": "http://testserver",
-        "RELAY_INTERVAL_SECONDS": "3600",
-    }
-    return subprocess.Popen(  # noqa: S603 - our own command line
-        [sys.executable, "-m", "flask", "--app", "app", "worker", "--no-fork"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def test_a_staff_retry_of_a_failed_email_keeps_its_message_id(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.models import Notification, SmsSuppression, Ticket
 from app.tickets import transition
-from tests.conftest import drain
+from tests.conftest import drain, worker_env
 from workers.jobs import relay_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,21 +62,10 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
         transition(session, ticket, "rejected", staff, body="No es municipal.")
     session.commit()  # 30 delivery jobs wait in our Redis
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": own_redis.url,
-        "SMS_BACKEND": "twilio",
-        "TWILIO_API_BASE_URL": twilio.base_url,
-        "TWILIO_AUTH_TOKEN": "test-token",
-        "TWILIO_FROM": "+56222222222",
-        "PUBLIC_BASE_URL": "http://testserver",
-        "RELAY_INTERVAL_SECONDS": "3600",
-    }
     worker = subprocess.Popen(  # noqa: S603 - our own command line
         [sys.executable, "-m", "flask", "--app", "app", "worker"],
         cwd=ROOT,
-        env=env,
+        env=worker_env(database_url, own_redis.url, twilio),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -29,6 +29,7 @@ from twilio.request_validator import RequestValidator
 
 from app.models import Category, Notification, Ticket, utcnow
 from app.tickets import transition
+from tests.conftest import worker_env
 from tests.fakes.smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,23 +164,6 @@ def procfile_command(name: str) -> list[str]:
     raise AssertionError(f"no {name} in the Procfile")
 
 
-def worker_env(database_url: str, redis_url: str, twilio, smtp) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "SMS_BACKEND": "twilio",
-        "TWILIO_API_BASE_URL": twilio.base_url,
-        "TWILIO_AUTH_TOKEN": "test-token",
-        "TWILIO_FROM": "+56222222222",
-        "MAIL_BACKEND": "smtp",
-        "MAIL_HOST": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "MAIL_TIMEOUT_SECONDS": "30",
-        "PUBLIC_BASE_URL": "http://testserver",
-        "RELAY_INTERVAL_SECONDS": "3600",
-    }
-
-
 def test_a_slow_smtp_server_does_not_delay_sms(
     app, database_url, session, make_ticket, agent, providers, own_redis
 ):
@@ -198,7 +182,7 @@ def test_a_slow_smtp_server_does_not_delay_sms(
         query = select(func.count()).where(Notification.channel == "email")
         return session.scalar(query.where(Notification.status == "sent"))
 
-    env = worker_env(database_url, own_redis.url, twilio, smtp)
+    env = {**worker_env(database_url, own_redis.url, twilio, smtp), "MAIL_TIMEOUT_SECONDS": "30"}
     with process(procfile_command("worker"), env), process(procfile_command("mailer"), env):
         _wait_until(lambda: smtp.messages, 30, "an email handed to the slow server")
         waited = _wait_until(lambda: twilio.bodies_to("+56990001001"), 20, "the SMS")
