@@ -42,7 +42,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api.views import blp as api_blp
     from app.dashboards.transparency import bp as transparency_bp
     from app.dashboards.views import bp as dashboards_bp
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        quick_redis_options,
+    )
     from app.models.base import render_item
     from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
@@ -60,6 +68,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_settings(app.config)  # no real SECRET_KEY (and no development asked for): no start
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     security.init_app(app)  # headers on every answer; proxies give the client address only
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        quick = quick_redis_options(float(app.config["REDIS_TIMEOUT_SECONDS"]))
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", quick)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

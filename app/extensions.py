@@ -29,3 +29,17 @@ def _lookup_rate() -> str:
 # Open311's requests/<id> and tokens/<id>) draws on one budget per client address: trying
 # codes on one endpoint after another buys nothing.
 lookup_limit = limiter.shared_limit(_lookup_rate, scope="lookup")
+
+
+def quick_redis_options(timeout: float) -> dict:
+    """Options for a Redis client in the request path: a frozen Redis (connects, never answers)
+    costs at most ``timeout`` per call, with no retries (redis-py retries ten times by default,
+    which turned a frozen Redis into 5–15 s for a resident). Callers fail open."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+    }

@@ -73,7 +73,7 @@ def one_round(app, env: dict[str, str], count: int, fork: bool) -> tuple[float, 
             enqueue(
                 deliver_notification,
                 notification_id,
-                queue="notifications",
+                queue="sms",
                 job_id=job_id(notification_id),
             )
         enqueue_seconds = time.perf_counter() - started

@@ -46,6 +46,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not 0 < value < 3600:
+        raise ConfigError(f"{name} must be between 0 and 3600 seconds, got {raw!r}")
+    return value
+
+
 def normalize_database_url(url: str) -> str:
     """Accept the ``postgres://`` and ``postgresql://`` spellings; use the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -112,6 +125,10 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "AUTO_CLOSE_WAITING_DAYS": _int(env, "AUTO_CLOSE_WAITING_DAYS", 15),
         "SURVEY_MAX_AGE_DAYS": _int(env, "SURVEY_MAX_AGE_DAYS", 30),
         "TWILIO_TIMEOUT_SECONDS": _int(env, "TWILIO_TIMEOUT_SECONDS", 10),
+        # Redis in the request path (rate limits, enqueue): each call waits at most this long,
+        # and after a failure this process leaves Redis alone for REDIS_RETRY_SECONDS.
+        "REDIS_TIMEOUT_SECONDS": _float(env, "REDIS_TIMEOUT_SECONDS", 0.1),
+        "REDIS_RETRY_SECONDS": _float(env, "REDIS_RETRY_SECONDS", 5.0),
         "MAIL_TIMEOUT_SECONDS": _int(env, "MAIL_TIMEOUT_SECONDS", 10),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

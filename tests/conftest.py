@@ -407,3 +407,64 @@ def scratch_app(scratch_url):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def drain(app, session, rounds: int = 50) -> None:
+    """Relay what is due and run the queued jobs until nothing is pending (retries wait out
+    their short backoff): an in-process RQ worker on Redis, or the in-process jobs of the
+    embedded mode."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from app.models import Notification
+    from workers.jobs import relay_outbox
+    from workers.queue import embedded, worker_connection
+    from workers.worker import make_worker
+
+    for _ in range(rounds):
+        session.commit()
+        relay_outbox()
+        if not embedded():
+            make_worker(app, worker_connection(), fork=False).work(burst=True)
+        session.expire_all()
+        pending = session.scalar(
+            select(func.count()).where(Notification.status.in_(("pending", "sending")))
+        )
+        if not pending:
+            return
+        time.sleep(0.05)
+    raise AssertionError("notifications still pending")
+
+
+@pytest.fixture
+def agent(make_user, make_category):
+    """A category and an agent of its department."""
+    from app.tickets import Actor
+
+    category = make_category()
+    return category, Actor.staff(make_user("agent", department=category.department))
+
+
+def worker_env(database_url: str, redis_url: str, twilio=None, smtp=None) -> dict[str, str]:
+    """The environment of a real worker process on the test's database and Redis, sending to
+    the fake providers given; its periodic relay is left to the test (hourly)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PUBLIC_BASE_URL": "http://testserver",
+        "APP_ENV": "development",
+        "SECRET_KEY": "test-secret",
+        "RELAY_INTERVAL_SECONDS": "3600",
+    }
+    if twilio is not None:
+        env.update(
+            SMS_BACKEND="twilio",
+            TWILIO_API_BASE_URL=twilio.base_url,
+            TWILIO_AUTH_TOKEN="test-token",
+            TWILIO_FROM="+56222222222",
+        )
+    if smtp is not None:
+        env.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=str(smtp.port))
+    return env

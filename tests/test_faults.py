@@ -12,43 +12,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from app.models import Notification, SmsSuppression, Ticket
-from app.tickets import Actor, transition
+from app.tickets import transition
+from tests.conftest import drain, worker_env
 from workers.jobs import relay_outbox
-from workers.queue import redis_connection
-from workers.worker import make_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def drain(app, session, rounds: int = 50) -> None:
-    """Relay what is due and let an in-process RQ worker run the queue, until nothing is
-    pending (retries wait out their short backoff)."""
-    for _ in range(rounds):
-        session.commit()
-        relay_outbox()
-        make_worker(app, redis_connection(), fork=False).work(burst=True)
-        session.expire_all()
-        pending = session.scalar(
-            select(func.count()).where(Notification.status.in_(("pending", "sending")))
-        )
-        if not pending:
-            return
-        time.sleep(0.05)
-    raise AssertionError("notifications still pending")
-
-
 def mobiles(count: int) -> list[str]:
     return [f"+5699{n:07d}" for n in range(1, count + 1)]
-
-
-@pytest.fixture
-def agent(make_user, make_category):
-    category = make_category()
-    return category, Actor.staff(make_user("agent", department=category.department))
 
 
 def test_redis_down_while_200_tickets_are_filed(
@@ -87,21 +62,10 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
         transition(session, ticket, "rejected", staff, body="No es municipal.")
     session.commit()  # 30 delivery jobs wait in our Redis
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": own_redis.url,
-        "SMS_BACKEND": "twilio",
-        "TWILIO_API_BASE_URL": twilio.base_url,
-        "TWILIO_AUTH_TOKEN": "test-token",
-        "TWILIO_FROM": "+56222222222",
-        "PUBLIC_BASE_URL": "http://testserver",
-        "RELAY_INTERVAL_SECONDS": "3600",
-    }
     worker = subprocess.Popen(  # noqa: S603 - our own command line
         [sys.executable, "-m", "flask", "--app", "app", "worker"],
         cwd=ROOT,
-        env=env,
+        env=worker_env(database_url, own_redis.url, twilio),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

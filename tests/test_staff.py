@@ -493,14 +493,16 @@ def test_staff_see_a_failed_notification_and_retry_it(client, demo, login, ticke
         template="public_reply",
         body="Hola",
         status="failed",
-        last_error="21211 número no válido",
+        last_error="Twilio 400 error 21211: The 'To' number is not a valid phone number.",
+        error_kind="rejected",
     )
     demo.add(failed)
     demo.commit()
     login(user(demo, "agente@demo.penalolen.cl"))
     code = display(light.code)
     page = client.get(f"/staff/tickets/{code}").get_data(as_text=True)
-    assert "21211 número no válido" in page and "Reintentar" in page
+    assert "número o correo no válido" in page and "Reintentar" in page
+    assert "21211" not in page and "public_reply" not in page  # words, not internal codes
     response = client.post(f"/staff/tickets/{code}/avisos/{failed.id}/reintentar")
     assert response.status_code == 303
     rows = demo.scalars(select(Notification).order_by(Notification.id)).all()

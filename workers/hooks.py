@@ -19,7 +19,9 @@ PENDING_KEY = "conectados.new_notifications"
 def _collect(session, flush_context) -> None:  # noqa: ARG001 - SQLAlchemy's signature
     new = [obj for obj in session.new if isinstance(obj, Notification)]
     if new:
-        session.info.setdefault(PENDING_KEY, []).extend((n.id, n.next_attempt_at) for n in new)
+        session.info.setdefault(PENDING_KEY, []).extend(
+            (n.id, n.channel, n.next_attempt_at) for n in new
+        )
 
 
 def _forget(session, *args) -> None:  # noqa: ARG001
@@ -32,14 +34,14 @@ def _enqueue_committed(session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint was released: the real commit is still to come
     from workers.jobs import deliver_notification, job_id
-    from workers.queue import enqueue
+    from workers.queue import enqueue, queue_for
 
-    for notification_id, not_before in session.info.pop(PENDING_KEY, []):
+    for notification_id, channel, not_before in session.info.pop(PENDING_KEY, []):
         try:
             enqueue(
                 deliver_notification,
                 notification_id,
-                queue="notifications",
+                queue=queue_for(channel),
                 job_id=job_id(notification_id),
                 at=not_before,
             )

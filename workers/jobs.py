@@ -4,9 +4,11 @@ sender, and commit. Each is idempotent: running it twice does no harm."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.extensions import db
 from app.models import Notification, utcnow
@@ -18,7 +20,7 @@ from app.notifications.errors import (
 )
 from app.notifications.outbox import is_suppressed
 from app.tickets import alerts, housekeeping
-from workers.queue import enqueue
+from workers.queue import enqueue, queue_for
 
 log = logging.getLogger(__name__)
 
@@ -54,27 +56,25 @@ def email_sender():
     return extensions["conectados.email_sender"]
 
 
-def _send(notification: Notification) -> tuple[str | None, str | None]:
-    if notification.channel == "sms":
-        result = sms_sender().send(notification.recipient, notification.body)
-        return result.provider_id or None, result.provider_status
-    message_id = email_sender().send(
-        notification.recipient,
-        notification.subject or "",
-        notification.body,
-        notification.body_html,
-        f"notification-{notification.id}",
-    )
-    return message_id or None, "sent"
-
-
 def job_id(notification: Notification | int, attempts: int = 0) -> str:
     number = notification if isinstance(notification, int) else notification.id
     return f"notification-{number}-{attempts}"
 
 
+# A provider accepted the message but recording it failed (the database dropped the
+# connection): retry the record, never the send. About 16 s in all; past that, the row stays
+# claimed and the relay recovers it as "outcome unknown" (SMS: Twilio is asked first).
+RECORD_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
+# Twilio's clock and ours: a message created this long before the row is still considered.
+CLOCK_MARGIN = timedelta(minutes=5)
+
+
 def deliver_notification(notification_id: int) -> str:
-    """Claim the row, send it, record the outcome. Returns what happened (for logs and tests)."""
+    """Claim the row, send it, record the outcome. Returns what happened (for logs and tests).
+
+    At most once towards people: when an earlier attempt ended without an answer, an SMS is
+    looked up at Twilio before it is sent again, and an email goes out again with the same
+    Message-ID, counted in ``resends``."""
     session = db.session
     if not state.claim(session, notification_id):
         session.rollback()
@@ -86,26 +86,87 @@ def deliver_notification(notification_id: int) -> str:
         session.commit()
         return "suppressed"
     try:
-        provider_id, provider_status = _send(notification)
+        accepted = _already_accepted(notification) if notification.outcome_unknown else None
+        if accepted is None:
+            accepted = _send(notification)
     except RecipientOptedOut as exc:
         state.suppress_number(session, notification.recipient, "twilio_21610")
-        state.fail(session, notification_id, str(exc))
+        state.fail(session, notification_id, exc)
         session.commit()
         return "opted_out"
     except PermanentDeliveryError as exc:
-        state.fail(session, notification_id, str(exc))
+        state.fail(session, notification_id, exc)
         session.commit()
         return "failed"
     except Exception as exc:  # noqa: BLE001 - transient, or a bug: retry with backoff, never lose it
         if not isinstance(exc, TransientDeliveryError):
             log.exception("unexpected error delivering notification %s", notification_id)
-        return _retry(notification, f"{type(exc).__name__}: {exc}")
-    state.mark_sent(session, notification_id, provider_id, provider_status)
-    session.commit()
-    return "sent"
+        return _retry(notification, exc)
+    return _record_sent(notification_id, *accepted)
 
 
-def _retry(notification: Notification, error: str) -> str:
+def _send(notification: Notification) -> tuple[str | None, str | None]:
+    if notification.channel == "sms":
+        result = sms_sender().send(notification.recipient, notification.body)
+        return result.provider_id or None, result.provider_status
+    message_id = email_sender().send(
+        notification.recipient,
+        notification.subject or "",
+        notification.body,
+        notification.body_html,
+        notification.message_key or f"notification-{notification.id}",
+    )
+    return message_id or None, "sent"
+
+
+def _already_accepted(notification: Notification) -> tuple[str | None, str | None] | None:
+    """An earlier attempt may have reached the provider. SMS: ask Twilio (by recipient and
+    body, leaving out messages recorded for other rows). Email: SMTP cannot be asked; the
+    resend keeps the Message-ID (the recipient's mail system drops the copy) and is counted."""
+    session = db.session
+    if notification.channel == "email":
+        state.count_resend(session, notification.id)
+        session.commit()
+        return None
+    found = sms_sender().find_sent(
+        notification.recipient,
+        notification.body,
+        since=notification.created_at - CLOCK_MARGIN,
+        skip=state.recorded_provider_ids(session, notification.recipient),
+    )
+    if found is None:
+        return None
+    log.info(
+        "notification %s was already accepted by Twilio: recorded, not resent", notification.id
+    )
+    return found.provider_id or None, found.provider_status
+
+
+def _record_sent(notification_id: int, provider_id: str | None, status: str | None) -> str:
+    """The provider has the message: only the record may be retried from here, never the send."""
+    session = db.session
+    for delay in (*RECORD_RETRY_DELAYS, None):
+        try:
+            state.mark_sent(session, notification_id, provider_id, status)
+            session.commit()
+            return "sent"
+        except (OperationalError, InterfaceError):
+            _rollback(session)
+            if delay is None:
+                raise
+            log.warning("recording notification %s as sent failed; retrying", notification_id)
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rollback(session) -> None:
+    try:
+        session.rollback()
+    except (OperationalError, InterfaceError):
+        log.warning("rollback failed after a lost connection", exc_info=True)
+
+
+def _retry(notification: Notification, error: Exception) -> str:
     session = db.session
     attempts = notification.attempts
     when = state.retry_later(session, notification, error, retry_policy())
@@ -115,23 +176,11 @@ def _retry(notification: Notification, error: str) -> str:
     enqueue(
         deliver_notification,
         notification.id,
-        queue="notifications",
+        queue=queue_for(notification.channel),
         job_id=job_id(notification.id, attempts),
         at=when,
     )
     return "retry"
-
-
-def _recover(notification: Notification) -> None:
-    """A worker died holding this row. If the provider already took the message, record it;
-    otherwise make the row pending again. Never send twice what the provider accepted."""
-    session = db.session
-    if notification.channel == "sms":
-        found = sms_sender().find_sent(notification.recipient, notification.body)
-        if found is not None:
-            state.mark_sent(session, notification.id, found.provider_id, found.provider_status)
-            return
-    state.release_stale_claim(session, notification.id, notification.claimed_at)
 
 
 def relay_outbox() -> int:
@@ -142,23 +191,22 @@ def relay_outbox() -> int:
     now = utcnow()
     stale_after = timedelta(seconds=float(config.get("NOTIFY_CLAIM_TIMEOUT_SECONDS", 300)))
     for notification in state.stale_claims(session, now, stale_after):
-        try:
-            _recover(notification)
-        except TransientDeliveryError:
-            log.warning("could not check notification %s with the provider", notification.id)
+        # The worker died (or lost its commit) holding the row: pending again, outcome unknown,
+        # so the next attempt asks Twilio first (SMS) or keeps the Message-ID (email).
+        state.release_stale_claim(session, notification.id, notification.claimed_at)
     session.commit()
     grace = timedelta(seconds=float(config.get("NOTIFY_RELAY_GRACE_SECONDS", 30)))
-    ids = state.due_pending_ids(session, now, untouched_since=now - grace)
+    due = state.due_pending(session, now, untouched_since=now - grace)
     session.commit()
     slot = int(now.timestamp() // max(1, int(config.get("RELAY_INTERVAL_SECONDS", 30))))
-    for notification_id in ids:
+    for notification_id, channel in due:
         enqueue(
             deliver_notification,
             notification_id,
-            queue="notifications",
+            queue=queue_for(channel),
             job_id=f"notification-{notification_id}-relay{slot}",
         )
-    return len(ids)
+    return len(due)
 
 
 def sla_sweep() -> int:

@@ -1,13 +1,20 @@
 """The one place that knows how jobs reach a worker.
 
 With ``REDIS_URL`` set, jobs go to RQ queues on Redis. Without it (embedded mode), the same job
-functions run in-process on a background thread inside an app context, so the README's run
+functions run in-process on background threads inside an app context, so the README's run
 command works with no services. Web code calls ``enqueue`` only after its transaction commits.
+
+Queues: ``sms`` and ``email`` (one per provider, so a slow SMTP server never holds an SMS back)
+and ``default`` (periodic jobs). Redis in the request path is bounded: short connect and read
+timeouts, and after a failure this process leaves Redis alone for ``REDIS_RETRY_SECONDS``
+(enqueues are skipped; the outbox relay enqueues those rows later). A resident never waits on
+a frozen Redis.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -15,10 +22,14 @@ from typing import Any
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
+
+from app.extensions import quick_redis_options
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("notifications", "default")  # a worker serves them in this order
+SMS, EMAIL, DEFAULT = "sms", "email", "default"
+QUEUES = (SMS, EMAIL, DEFAULT)  # a worker on several queues serves them in this order
 DEFAULT_TIMEOUT = 60  # seconds a job may run
 FAILURE_TTL = 7 * 24 * 3600  # keep failed jobs a week for inspection
 RESULT_TTL = 0  # results live in the database; a finished job leaves nothing in Redis
@@ -27,28 +38,54 @@ RESULT_TTL = 0  # results live in the database; a finished job leaves nothing in
 RETRY_MAX = 3
 RETRY_INTERVALS = (10, 60, 300)
 
-_inline_pool: ThreadPoolExecutor | None = None
+_inline_pools: dict[str, ThreadPoolExecutor] = {}
+_redis_down_until = 0.0  # monotonic clock; this process skips Redis until then
+
+
+def queue_for(channel: str) -> str:
+    """Each provider has its own queue: a slow one never delays the other."""
+    return SMS if channel == "sms" else EMAIL
 
 
 def redis_connection() -> Redis:
-    """A Redis client for the configured URL (connection pools are per client; cached per app)."""
+    """The app's Redis client (cached per app): short timeouts, for the request path and the
+    jobs' own enqueues. Workers listen through their own client (``worker_connection``)."""
     extensions = current_app.extensions
     client = extensions.get("conectados.redis")
     if client is None:
-        # A short connect timeout: when Redis is unreachable, a web request that enqueues after
-        # commit gives up quickly (the outbox relay enqueues later).
-        client = Redis.from_url(
-            current_app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2
-        )
+        timeout = float(current_app.config.get("REDIS_TIMEOUT_SECONDS", 0.1))
+        client = Redis.from_url(current_app.config["REDIS_URL"], **quick_redis_options(timeout))
         extensions["conectados.redis"] = client
     return client
+
+
+def worker_connection() -> Redis:
+    """A client of its own for an RQ worker: RQ raises its read timeout above the blocking
+    dequeue's (minutes), which must not leak into the short-timeout client."""
+    timeout = float(current_app.config.get("REDIS_TIMEOUT_SECONDS", 0.1))
+    return Redis.from_url(
+        current_app.config["REDIS_URL"],
+        socket_connect_timeout=max(timeout, 2.0),
+        health_check_interval=30,
+    )
+
+
+def redis_available() -> bool:
+    return time.monotonic() >= _redis_down_until
+
+
+def redis_failed() -> None:
+    """Redis did not answer in time: leave it alone for a while (the relay catches up)."""
+    global _redis_down_until
+    pause = float(current_app.config.get("REDIS_RETRY_SECONDS", 5))
+    _redis_down_until = time.monotonic() + pause
 
 
 def embedded() -> bool:
     return not current_app.config.get("REDIS_URL")
 
 
-def get_queue(name: str = "default"):
+def get_queue(name: str = DEFAULT):
     from rq import Queue
 
     return Queue(name, connection=redis_connection(), default_timeout=DEFAULT_TIMEOUT)
@@ -63,10 +100,24 @@ def _run_in_app(app, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any
             raise
 
 
+def _inline(app, queue: str, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """Embedded mode: run now (tests), or on the queue's own threads (one pool per queue, so
+    a slow SMTP server does not hold SMS back here either)."""
+    if app.config.get("JOBS_SYNC"):
+        return _run_in_app(app, func, args, kwargs)
+    pool = _inline_pools.get(queue)
+    if pool is None:
+        pool = _inline_pools.setdefault(
+            queue, ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"jobs-{queue}")
+        )
+    future: Future = pool.submit(_run_in_app, app, func, args, kwargs)
+    return future
+
+
 def enqueue(
     func: Callable[..., Any],
     *args: Any,
-    queue: str = "default",
+    queue: str = DEFAULT,
     job_id: str | None = None,
     at: datetime | None = None,
     **kwargs: Any,
@@ -75,19 +126,17 @@ def enqueue(
 
     With a ``job_id`` the enqueue is unique: while a job with that id waits in Redis, enqueuing
     it again is a no-op (returns None). ``at`` delays the job (RQ's scheduler); in embedded mode
-    delayed jobs are left to the periodic relay, which finds what is due.
+    delayed jobs are left to the periodic relay, which finds what is due. While Redis is
+    considered down (a recent failure), nothing is sent to it and None is returned.
     """
     app = current_app._get_current_object()  # noqa: SLF001 - the real app for the thread
     if embedded():
         if at is not None and at > datetime.now(UTC):
             return None
-        if app.config.get("JOBS_SYNC"):  # tests: run now, in this thread
-            return _run_in_app(app, func, args, kwargs)
-        global _inline_pool
-        if _inline_pool is None:
-            _inline_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jobs")
-        future: Future = _inline_pool.submit(_run_in_app, app, func, args, kwargs)
-        return future
+        return _inline(app, queue, func, args, kwargs)
+    if not redis_available():
+        log.info("Redis recently failed: %s left to the relay", job_id or func.__name__)
+        return None
     from rq import Retry
     from rq.exceptions import DuplicateJobError
 
@@ -105,3 +154,6 @@ def enqueue(
         return target.enqueue(func, *args, **options, **kwargs)
     except DuplicateJobError:
         return None
+    except RedisError:
+        redis_failed()
+        raise

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,8 +42,7 @@ PERIODIC = (
         jobs.relay_outbox,
         "RELAY_INTERVAL_SECONDS",
         30,
-        "notifications",
-        "enqueue pending notifications whose enqueue failed, retries now due, dead claims",
+        description="enqueue pending notifications: enqueues lost, retries due, dead claims",
     ),
     PeriodicJob(
         "sla-sweep",
@@ -91,30 +91,46 @@ def tick(app: Flask, last_slots: dict[str, int], now: datetime | None = None) ->
 
 
 class SchedulerThread(threading.Thread):
-    """Runs ``tick`` about once a second until stopped. Errors are logged, never fatal:
-    Redis being down must not kill the worker or the web process."""
+    """Runs ``tick`` about once a second until stopped, and ``watch`` (a worker's check on its
+    RQ scheduler) every ``watch_seconds``. Errors are logged, never fatal: Redis being down must
+    not kill the worker or the web process."""
 
-    def __init__(self, app: Flask, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        poll_seconds: float = 1.0,
+        watch: Callable[[], object] | None = None,
+        watch_seconds: float = 2.0,
+    ) -> None:
         super().__init__(name="periodic-scheduler", daemon=True)
         self.app = app
         self.poll_seconds = poll_seconds
+        self.watch = watch
+        self.watch_seconds = watch_seconds
         self.stopping = threading.Event()
         self.last_slots: dict[str, int] = {}
 
     def run(self) -> None:
+        watched = 0.0
         while not self.stopping.is_set():
             try:
                 with self.app.app_context():
                     tick(self.app, self.last_slots)
             except Exception:  # noqa: BLE001
                 log.exception("periodic scheduler tick failed")
+            if self.watch is not None and time.monotonic() - watched >= self.watch_seconds:
+                watched = time.monotonic()
+                try:
+                    self.watch()
+                except Exception:  # noqa: BLE001
+                    log.exception("watching the RQ scheduler failed")
             self.stopping.wait(self.poll_seconds)
 
     def stop(self) -> None:
         self.stopping.set()
 
 
-def start(app: Flask) -> SchedulerThread:
-    thread = SchedulerThread(app)
+def start(app: Flask, watch: Callable[[], object] | None = None) -> SchedulerThread:
+    thread = SchedulerThread(app, watch=watch)
     thread.start()
     return thread

@@ -1,12 +1,22 @@
-"""RQ workers that run each job inside the Flask app's context, with a fork-safe engine."""
+"""RQ workers that run each job inside the Flask app's context, with a fork-safe engine, and
+the loop that keeps one running through Redis outages (``run``)."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
 from flask import Flask
+from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 
 from app.extensions import db
-from workers.queue import QUEUES
+from workers.queue import QUEUES, worker_connection
+
+log = logging.getLogger(__name__)
+MAX_PAUSE_SECONDS = 30
 
 
 class AppWorker(Worker):
@@ -45,10 +55,85 @@ def warm_up(app: Flask) -> None:
         email_sender()
 
 
-def make_worker(app: Flask, connection, *, fork: bool = True) -> Worker:
+def make_worker(
+    app: Flask, connection, *, fork: bool = True, queues: Sequence[str] = QUEUES
+) -> Worker:
     if fork:
         warm_up(app)
     cls = AppWorker if fork else AppSimpleWorker
-    worker = cls(list(QUEUES), connection=connection)
+    worker = cls(list(queues), connection=connection)
     worker.app = app
     return worker
+
+
+class Supervisor:
+    """Keeps an RQ worker (and its scheduler) running until a signal asks it to stop.
+
+    RQ's worker quits when Redis times out (a frozen Redis), and its scheduler process dies on
+    the first connection error; RQ restarts that only in its maintenance, every 10 minutes.
+    Here a worker that stopped without being asked is started again (backoff up to 30 s), and
+    ``watch`` — called by the periodic loop every couple of seconds — restarts a dead scheduler
+    as soon as Redis answers again.
+    """
+
+    def __init__(self, app: Flask, queues: Sequence[str], *, fork: bool) -> None:
+        self.app = app
+        self.queues = list(queues)
+        self.fork = fork
+        self.worker: Worker | None = None
+        self.lock = threading.Lock()
+
+    def run(self, burst: bool = False) -> None:
+        pause = 1.0
+        while True:
+            started = time.monotonic()
+            worker = self._work(burst)
+            if burst or (worker is not None and _asked_to_stop(worker)):
+                return
+            pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, MAX_PAUSE_SECONDS)
+            log.warning("worker stopped without being asked (Redis?); again in %.0f s", pause)
+            time.sleep(pause)
+
+    def _work(self, burst: bool) -> Worker | None:
+        worker = None
+        try:
+            with self.app.app_context():  # a new worker already talks to Redis
+                worker = make_worker(
+                    self.app, worker_connection(), fork=self.fork, queues=self.queues
+                )
+            with self.lock:
+                self.worker = worker
+            worker.work(with_scheduler=True, burst=burst)
+        except RedisError as exc:
+            log.warning("worker stopped by a Redis error: %s", exc)
+        if worker is not None:
+            self._retire(worker)
+        return worker
+
+    def _retire(self, worker: Worker) -> None:
+        with self.lock:
+            self.worker = None
+            scheduler = worker.scheduler
+            process = getattr(scheduler, "_process", None)
+            if process is not None and process.is_alive():
+                worker.stop_scheduler()
+
+    def watch(self) -> None:
+        """Restart the RQ scheduler (delayed jobs: the deliveries' retries) if it died."""
+        with self.lock:
+            worker = self.worker
+            scheduler = worker.scheduler if worker is not None else None
+            if scheduler is None or _asked_to_stop(worker):
+                return
+            process = scheduler._process  # noqa: SLF001 - RQ keeps the process handle here
+            if process is not None and process.is_alive():
+                return
+            try:
+                if scheduler.acquire_locks(auto_start=True):
+                    log.info("RQ scheduler started again for %s", ", ".join(self.queues))
+            except RedisError:
+                log.debug("Redis still unreachable; the scheduler waits")
+
+
+def _asked_to_stop(worker: Worker) -> bool:
+    return getattr(worker, "_shutdown_requested_date", None) is not None

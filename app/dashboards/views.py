@@ -14,6 +14,7 @@ from app.dashboards import charts, dashboard, export
 from app.dashboards.scope import Scope, local_today, scope_from_args
 from app.extensions import db, login_manager
 from app.models import CHANNELS, Department, utcnow
+from app.notifications.attention import attention_count
 from app.tickets import Actor, may
 from app.tickets.sla import business_calendar
 
@@ -85,6 +86,7 @@ def dashboard_page():
         channels=CHANNELS,
         csv_args=figures.scope.query_args(),
         timedelta=timedelta,
+        notices_needing_attention=attention_count(db.session, Actor.staff(current_user), utcnow()),
     )
 
 

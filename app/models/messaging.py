@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -48,6 +48,16 @@ class Notification(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     provider_status: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Why it failed, for staff: opted_out, rejected, unavailable, internal (see DeliveryError).
+    error_kind: Mapped[str | None] = mapped_column(String(16))
+    # An earlier hand-off to the provider ended without an answer (timeout, dropped connection,
+    # worker died, commit lost): the message may be out already. SMS: ask Twilio before sending
+    # again. Email: send again with the same Message-ID, and count it in ``resends``.
+    outcome_unknown: Mapped[bool] = mapped_column(default=False, server_default=false())
+    resends: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The key of the email's Message-ID (``<key@domain>``): this row's own, or the one of the
+    # row it retries, so the recipient's mail system can tell it is the same message.
+    message_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Notification, SmsSuppression, utcnow
+from app.notifications.errors import DeliveryError
 from app.tickets.errors import InvalidTransition, NotFound, PermissionDenied
 from app.tickets.permissions import Actor, require
 
@@ -102,15 +103,24 @@ def mark_sent(
 def retry_later(
     session: Session,
     notification: Notification,
-    error: str,
+    error: Exception,
     policy: RetryPolicy,
     now: datetime | None = None,
 ) -> datetime | None:
-    """A transient failure: back to pending with a later attempt, or failed past the limit.
-    Returns when to try again (None when it failed for good)."""
+    """A transient failure (or an unexpected error: a bug must not lose the message): back to
+    pending with a later attempt, or failed past the limit. Returns when to try again (None
+    when it failed for good). An attempt whose outcome is unknown marks the row for good:
+    later attempts ask the provider (SMS) or count a resend (email). An unexpected error
+    counts as unknown: it may have come after the message left."""
     now = now or utcnow()
+    known = isinstance(error, DeliveryError)
+    common = {
+        "last_error": (str(error) if known else f"{type(error).__name__}: {error}")[:2000],
+        "error_kind": error.kind if known else "internal",
+        "outcome_unknown": notification.outcome_unknown or not known or error.maybe_sent,
+    }
     if notification.attempts >= policy.max_attempts:
-        _from_sending(session, notification.id, now, status="failed", last_error=error[:2000])
+        _from_sending(session, notification.id, now, status="failed", **common)
         return None
     when = now + policy.delay(notification.attempts)
     _from_sending(
@@ -120,13 +130,27 @@ def retry_later(
         status="pending",
         next_attempt_at=when,
         claimed_at=None,
-        last_error=error[:2000],
+        **common,
     )
     return when
 
 
-def fail(session: Session, notification_id: int, error: str, now: datetime | None = None) -> None:
-    _from_sending(session, notification_id, now or utcnow(), status="failed", last_error=error)
+def fail(
+    session: Session, notification_id: int, error: DeliveryError, now: datetime | None = None
+) -> None:
+    _from_sending(
+        session,
+        notification_id,
+        now or utcnow(),
+        status="failed",
+        last_error=str(error)[:2000],
+        error_kind=error.kind,
+    )
+
+
+def count_resend(session: Session, notification_id: int) -> bool:
+    """An email goes out again after a hand-off whose outcome is unknown (same Message-ID)."""
+    return _from_sending(session, notification_id, utcnow(), resends=Notification.resends + 1)
 
 
 def suppress_number(session: Session, mobile: str, reason: str) -> None:
@@ -137,11 +161,19 @@ def suppress_number(session: Session, mobile: str, reason: str) -> None:
 
 
 def mark_suppressed(session: Session, notification_id: int, reason: str, now=None) -> None:
-    _from_sending(session, notification_id, now or utcnow(), status="suppressed", last_error=reason)
+    _from_sending(
+        session,
+        notification_id,
+        now or utcnow(),
+        status="suppressed",
+        last_error=reason,
+        error_kind="opted_out",
+    )
 
 
 def release_stale_claim(session: Session, notification_id: int, claimed_at: datetime) -> bool:
-    """A worker died holding the row: make it pending again (only if nobody moved it since)."""
+    """A worker died holding the row (or lost the commit of its outcome): make it pending
+    again, only if nobody moved it since. Whether the message went out is unknown."""
     result = session.execute(
         update(Notification)
         .where(
@@ -149,24 +181,41 @@ def release_stale_claim(session: Session, notification_id: int, claimed_at: date
             Notification.status == "sending",
             Notification.claimed_at == claimed_at,
         )
-        .values(status="pending", claimed_at=None, next_attempt_at=None, updated_at=utcnow())
+        .values(
+            status="pending",
+            claimed_at=None,
+            next_attempt_at=None,
+            outcome_unknown=True,
+            updated_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def due_pending_ids(
+def due_pending(
     session: Session, now: datetime, untouched_since: datetime | None = None, limit: int = 500
-) -> list[int]:
-    """Pending rows due now; ``untouched_since`` skips rows just written or just retried
-    (their own enqueue is on its way)."""
+) -> list[tuple[int, str]]:
+    """``(id, channel)`` of pending rows due now; ``untouched_since`` skips rows just written or
+    just retried (their own enqueue is on its way)."""
     quiet = Notification.updated_at <= (untouched_since or now)
-    return list(
+    rows = session.execute(
+        select(Notification.id, Notification.channel)
+        .where(Notification.status == "pending", _due(now), quiet)
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    return [(row.id, row.channel) for row in rows]
+
+
+def recorded_provider_ids(session: Session, recipient: str) -> set[str]:
+    """Provider ids already recorded for messages to this recipient: a provider's message with
+    one of these ids belongs to another row."""
+    return set(
         session.scalars(
-            select(Notification.id)
-            .where(Notification.status == "pending", _due(now), quiet)
-            .order_by(Notification.id)
-            .limit(limit)
+            select(Notification.provider_id).where(
+                Notification.recipient == recipient, Notification.provider_id.is_not(None)
+            )
         )
     )
 
@@ -243,6 +292,8 @@ def retry_notification(
         now,
         staff_id=failed.recipient_staff_id,
     )
+    # The same email for the recipient's mail system (it may have been accepted after all).
+    retry.message_key = failed.message_key or f"notification-{failed.id}"
     session.flush()
     if failed.ticket is not None:
         _record(

@@ -1,7 +1,7 @@
-"""Staff workspace: login, counter intake, queue, ticket page, administration."""
+"""Staff workspace: login, counter intake, queue, ticket page, notices, administration."""
 
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from app.staff import admin, auth, counter, people, queue, ticket  # noqa: E402, F401
+from app.staff import admin, auth, counter, notices, people, queue, ticket  # noqa: E402, F401

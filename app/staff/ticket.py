@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog import category_choices
 from app.extensions import db
 from app.models import ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
+from app.notifications import labels
 from app.notifications.state import for_ticket, retry_notification
 from app.public.presenters import status_label
 from app.staff import bp
@@ -144,6 +145,7 @@ def render_ticket(
         ticket=ticket,
         events=events,
         notifications=notifications,
+        notice=labels,
         templates=templates,
         form=form,
         actions=allowed_actions(actor, ticket),

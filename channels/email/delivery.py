@@ -1,7 +1,8 @@
 """Sending email: SMTP (``MAIL_HOST`` set) or the log in development (console backend).
 
-Each message carries a Message-ID derived from the notification, so a mail system that sees it
-twice (after a worker crash between SMTP's answer and our commit) can tell it is the same one.
+Each message carries a Message-ID derived from the notification (kept on every resend, staff
+retries included), so a mail system that sees it twice (after a timeout while the server
+answered our DATA, a worker crash or a lost commit) can tell it is the same one.
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ class ConsoleEmailSender:
         return ""
 
 
+class _SMTP(smtplib.SMTP):
+    """Remembers whether the message itself went out: a failure after that point (no answer
+    to the end of DATA) may hide an accepted message."""
+
+    data_sent = False
+    accepted = False
+
+    def data(self, msg):
+        self.data_sent = True
+        return super().data(msg)
+
+
 class SmtpEmailSender:
     def __init__(self, config: dict) -> None:
         self.config = config
@@ -52,13 +65,15 @@ class SmtpEmailSender:
         config = self.config
         message = build_message(config, to, subject, text, html, key)
         timeout = float(config.get("MAIL_TIMEOUT_SECONDS", 10))
+        smtp = None
         try:
-            with smtplib.SMTP(config["MAIL_HOST"], config["MAIL_PORT"], timeout=timeout) as smtp:
-                if config.get("MAIL_USE_TLS"):
-                    smtp.starttls()
-                if config.get("MAIL_USERNAME"):
-                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-                smtp.send_message(message)
+            smtp = _SMTP(config["MAIL_HOST"], config["MAIL_PORT"], timeout=timeout)
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+            smtp.accepted = True
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             error = f"SMTP refused {to}: {codes}"
@@ -71,8 +86,25 @@ class SmtpEmailSender:
                 raise PermanentDeliveryError(error, code=exc.smtp_code) from exc
             raise TransientDeliveryError(error, code=exc.smtp_code) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            raise TransientDeliveryError(f"SMTP unreachable: {type(exc).__name__}") from exc
+            raise TransientDeliveryError(
+                f"SMTP unreachable: {type(exc).__name__}",
+                maybe_sent=smtp is not None and smtp.data_sent,
+            ) from exc
+        finally:
+            if smtp is not None:
+                _close(smtp)
         return message["Message-ID"]
+
+
+def _close(smtp: _SMTP) -> None:
+    """Say goodbye after success (a lost QUIT changes nothing then); just hang up otherwise."""
+    if smtp.accepted:
+        try:
+            smtp.quit()
+            return
+        except (smtplib.SMTPException, OSError):
+            pass
+    smtp.close()
 
 
 def sender_for(config: dict) -> EmailSender:

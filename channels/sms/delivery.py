@@ -8,7 +8,9 @@ Every message asks Twilio to report its fate to ``{PUBLIC_BASE_URL}/channels/sms
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import requests
@@ -38,7 +40,9 @@ class SmsResult:
 class SmsSender(Protocol):
     def send(self, to: str, body: str) -> SmsResult: ...
 
-    def find_sent(self, to: str, body: str) -> SmsResult | None: ...
+    def find_sent(
+        self, to: str, body: str, since: datetime | None = None, skip: Collection[str] = ()
+    ) -> SmsResult | None: ...
 
 
 class ConsoleSmsSender:
@@ -48,7 +52,7 @@ class ConsoleSmsSender:
         log.info("SMS (console) to %s: %s", to, body)
         return SmsResult(provider_id="", provider_status="console")
 
-    def find_sent(self, to: str, body: str) -> SmsResult | None:  # noqa: ARG002
+    def find_sent(self, to, body, since=None, skip=()) -> SmsResult | None:  # noqa: ARG002
         return None
 
 
@@ -79,16 +83,29 @@ class TwilioSmsSender:
         except TwilioRestException as exc:
             raise _classify(exc) from exc
         except requests.RequestException as exc:  # timeout, refused connection, reset
-            raise TransientDeliveryError(f"Twilio unreachable: {type(exc).__name__}") from exc
+            # Only a failed connect proves the request never left: after that, Twilio may have
+            # accepted the message and the answer was lost (a read timeout, a reset).
+            raise TransientDeliveryError(
+                f"Twilio unreachable: {type(exc).__name__}",
+                maybe_sent=not isinstance(exc, requests.ConnectTimeout),
+            ) from exc
         return SmsResult(provider_id=message.sid, provider_status=message.status or "queued")
 
-    def find_sent(self, to: str, body: str) -> SmsResult | None:
-        """Did Twilio already accept this message? Used when a worker died mid-delivery, so a
-        recovered row is recorded rather than sent twice."""
+    def find_sent(
+        self, to: str, body: str, since: datetime | None = None, skip: Collection[str] = ()
+    ) -> SmsResult | None:
+        """Did Twilio already accept this message? Asked before sending again whenever an
+        earlier attempt ended without an answer (timeout, worker died, commit lost), so such a
+        message is recorded rather than sent twice. Messages created before ``since`` and
+        those whose sid is in ``skip`` (recorded for other rows) are not it."""
         try:
             for message in self.client.messages.list(to=to, limit=50):
-                if message.body == body:
-                    return SmsResult(message.sid, message.status or "queued")
+                created = message.date_created
+                if message.body != body or message.sid in skip:
+                    continue
+                if since is not None and created is not None and created < since:
+                    continue
+                return SmsResult(message.sid, message.status or "queued")
         except (TwilioRestException, requests.RequestException) as exc:
             raise TransientDeliveryError(f"Twilio lookup failed: {exc}") from exc
         return None
@@ -100,7 +117,8 @@ def _classify(exc: TwilioRestException) -> Exception:
         return RecipientOptedOut(text, code=exc.code)
     if exc.code in PERMANENT_CODES or (400 <= exc.status < 500 and exc.status != 429):
         return PermanentDeliveryError(text, code=exc.code)
-    return TransientDeliveryError(text, code=exc.code)  # 5xx, 429: the provider's trouble
+    # 5xx, 429: the provider's trouble. A 5xx may come after Twilio stored the message.
+    return TransientDeliveryError(text, code=exc.code, maybe_sent=exc.status >= 500)
 
 
 def sender_for(config: dict) -> SmsSender:

@@ -1,9 +1,11 @@
-"""A redis-server of the test's own, on a free port, that the test may stop and start again.
+"""A redis-server of the test's own, on a free port, that the test may stop and start again,
+or freeze (SIGSTOP: connections are accepted by the kernel, nothing is answered) and thaw.
 Never the shared Redis on 6379."""
 
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 
@@ -37,8 +39,18 @@ class OwnRedis:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 
+    def client(self) -> Redis:
+        return Redis.from_url(self.url, socket_timeout=2)
+
+    def freeze(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None:
+            self.thaw()  # a frozen process would keep SIGTERM pending
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
