@@ -143,8 +143,8 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def refuse_unclean_urls() -> None:
-    """Before every view: paths and query strings are one-line text."""
+def screen_request() -> None:
+    """Before every view: paths and query strings are one-line text; a JSON body parses."""
     if not is_one_line(request.path):
         refuse(_("La dirección web contiene caracteres no permitidos."))
     for name, value in request.args.items(multi=True):
@@ -160,4 +160,4 @@ def init_app(app: Flask) -> None:
     """Call before any blueprint is registered (the int converter binds with the routes)."""
     app.request_class = Request
     app.url_map.converters["int"] = BoundedIntConverter
-    app.before_request(refuse_unclean_urls)
+    app.before_request(screen_request)
