@@ -36,7 +36,7 @@ def show_console_messages(app: Flask) -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from app import cli, database, health, security
+    from app import cli, database, health, inputs, security
     from app.api import api
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from workers import hooks as workers_hooks
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    inputs.init_app(app)  # before the blueprints: their <int:...> routes bind its converter
     app.config.from_mapping(from_env())
     if config:
         app.config.from_mapping(config)

@@ -287,6 +287,17 @@ def demo(app, session):
 
 
 @pytest.fixture
+def api_key(demo) -> str:
+    """A valid API key (on the demo desk), for the API and Open311 doors."""
+    from app.models import ApiKey
+
+    key = "cnd_test-key-0123456789"
+    demo.add(ApiKey(name="test", prefix=key[:10], key_hash=ApiKey.hash_key(key)))
+    demo.commit()
+    return key
+
+
+@pytest.fixture
 def login(client):
     """Log a staff user into the test client (the login form is tested on its own)."""
 

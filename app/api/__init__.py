@@ -7,6 +7,9 @@ import re
 from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 # marshmallow's English messages -> Spanish source text (translated by Babel like the rest).
 MESSAGES = {
@@ -62,6 +65,16 @@ def translate_errors(errors):
     return errors
 
 
+def _open311_default(error) -> str:
+    """Spanish text for the errors Flask raises itself (no route, wrong method, too large)."""
+    defaults = {
+        404: _("No existe ese recurso en la API Open311 (revise la ruta y el formato)."),
+        405: _("Este recurso no admite ese método HTTP."),
+        413: _("La solicitud es demasiado grande."),
+    }
+    return defaults.get(error.code, error.name)
+
+
 class ConectadosApi(Api):
     """One HTTP error handler for the whole app: JSON under /api/, Open311 errors under
     /open311/, HTML pages elsewhere."""
@@ -76,10 +89,25 @@ class ConectadosApi(Api):
             from app.open311.formats import render_errors
 
             fmt = "xml" if request.path.endswith(".xml") else "json"
-            return render_errors(fmt, error.code or 500, [error.name])
+            message = (getattr(error, "data", None) or {}).get("message")
+            return render_errors(fmt, error.code or 500, [message or _open311_default(error)])
         from app.public.views import render_error_page
 
         return render_error_page(error)
 
 
 api = ConectadosApi()
+
+
+class BoundaryParser(FlaskParser):
+    """webargs reads JSON through ``request.get_json()``: depth-bounded and cleaned by the
+    input boundary (app/inputs.py), a Spanish 400 when it is not JSON."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req) or not req.get_data(cache=True).strip():
+            return missing
+        return req.get_json()
+
+
+class Blueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = BoundaryParser()

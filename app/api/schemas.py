@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.inputs import EARLIEST, LATEST
 from app.models import CHANNELS
 from app.tickets.codes import display
 from app.tickets.lifecycle import STATUSES
@@ -74,7 +75,7 @@ class TicketCreateSchema(Schema):
         metadata={"description": "Staff sessions only: walk-in or phone call (default counter)"},
     )
     source_ref = fields.String(
-        validate=validate.Length(max=128),
+        validate=validate.Length(min=1, max=128),
         metadata={
             "description": "Your own id for this request: a retry with it creates nothing new"
         },
@@ -135,8 +136,8 @@ class TicketQuerySchema(Schema):
     department = fields.String()
     category = fields.String()
     channel = fields.String(validate=validate.OneOf(CHANNELS))
-    created_from = fields.AwareDateTime()
-    created_to = fields.AwareDateTime()
+    created_from = fields.AwareDateTime(validate=validate.Range(EARLIEST, LATEST))
+    created_to = fields.AwareDateTime(validate=validate.Range(EARLIEST, LATEST))
     overdue = fields.Boolean()
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

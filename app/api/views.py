@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.api import Blueprint
 from app.api.auth import Caller, require_caller, require_staff
 from app.api.schemas import (
     CategorySchema,

@@ -3,11 +3,12 @@ links to exactly the tickets behind it. Same date convention: Santiago dates, bo
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select
 
 from app.dashboards.periods import AGING_BUCKETS, aging_boundaries, day_boundaries
+from app.inputs import bounded_date, bounded_int
 from app.models import Category, Ticket
 from app.tickets.calendar import BusinessCalendar
 
@@ -26,15 +27,9 @@ BREACHED = {
 }
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _dated(statement: Select, column, args, prefix: str, timezone: str) -> Select:
-    first, last = _day(args.get(f"{prefix}_desde")), _day(args.get(f"{prefix}_hasta"))
+    first = bounded_date(args.get(f"{prefix}_desde"))
+    last = bounded_date(args.get(f"{prefix}_hasta"))
     if first:
         statement = statement.where(column >= day_boundaries([first], timezone)[0])
     if last:
@@ -60,8 +55,8 @@ def _aged(statement: Select, label: str, calendar: BusinessCalendar, now: dateti
 def apply_drill_filters(
     statement: Select, args, now: datetime, calendar: BusinessCalendar
 ) -> Select:
-    if (department := args.get("direccion", "")).isdigit():
-        statement = statement.where(Ticket.department_id == int(department))
+    if (department := bounded_int(args.get("direccion"))) is not None:
+        statement = statement.where(Ticket.department_id == department)
     tz = calendar.timezone
     statement = _dated(statement, Ticket.first_responded_at, args, "respondidas", tz)
     statement = _dated(statement, Ticket.resolved_at, args, "resueltas", tz)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement
 
 from app.dashboards.periods import Period, period
+from app.inputs import bounded_date, bounded_int
 from app.models import CHANNELS, Ticket
 
 DEFAULT_DAYS = 30
@@ -48,29 +49,18 @@ class Scope:
         return args
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def scope_from_args(args, today: date, timezone: str) -> Scope:
     """Defaults: the last 30 days up to today; dates out of order are swapped; at most 3 years."""
-    last = _day(args.get("hasta")) or today
-    first = _day(args.get("desde")) or last - timedelta(days=DEFAULT_DAYS - 1)
+    last = bounded_date(args.get("hasta")) or today
+    first = bounded_date(args.get("desde")) or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         first, last = last, first
     first = max(first, last - timedelta(days=MAX_DAYS))
     channel = args.get("canal")
     return Scope(
         span=period(first, last, timezone),
-        department_id=_int(args.get("direccion")),
-        category_id=_int(args.get("categoria")),
+        department_id=bounded_int(args.get("direccion")),
+        category_id=bounded_int(args.get("categoria")),
         channel=channel if channel in CHANNELS else None,
     )
 

@@ -9,6 +9,8 @@ from xml.etree import ElementTree as ET  # noqa: S405 - we only build XML, never
 
 from flask import Response
 
+from app.tickets.text import strip_unprintable
+
 FORMATS = ("json", "xml")
 MIMETYPES = {"json": "application/json", "xml": "text/xml"}
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -26,7 +28,7 @@ XML_ITEM_NAMES = {
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return strip_unprintable(str(value))  # XML 1.0 cannot carry them, even escaped
 
 
 def _fill(element: ET.Element, value: Any) -> None:

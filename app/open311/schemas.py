@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.inputs import in_date_range
 from app.models import Ticket, TicketEvent
 from app.open311.attributes import parse_w3c_datetime
 from app.tickets.lifecycle import LABELS, open311_status
@@ -23,6 +24,7 @@ from app.tickets.publication import coarse_address, coarse_coordinate
 from app.tickets.service import MAX_DESCRIPTION
 
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 10_000
 
 # Spanish messages for the clients' developers (marshmallow's own are English).
 TOO_LONG = _l("admite como máximo {max} caracteres.")
@@ -45,11 +47,14 @@ class W3CDateTime(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):  # noqa: ARG002
         try:
-            return parse_w3c_datetime(str(value))
+            instant = parse_w3c_datetime(str(value))
         except ValueError:
             raise ValidationError(
                 _("debe ser una fecha y hora W3C con zona, p. ej. 2026-11-24T10:00:00-03:00")
             ) from None
+        if not in_date_range(instant):
+            raise ValidationError(_("debe estar entre los años 1900 y 2999."))
+        return instant
 
 
 class LocalDateTime(fields.Field):
@@ -78,7 +83,7 @@ class RequestsQuerySchema(Schema):
     end_date = W3CDateTime(load_default=None)
     status = fields.String(load_default=None)
     page = fields.Integer(
-        **es(INTEGER, load_default=1, validate=validate.Range(min=1, error=_l("desde {min}.")))
+        **es(INTEGER, load_default=1, validate=validate.Range(1, MAX_PAGE, error=OUT_OF_RANGE))
     )
     page_size = fields.Integer(
         **es(

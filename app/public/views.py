@@ -230,7 +230,7 @@ def render_error_page(error):
         return error
     template = ERROR_TEMPLATES.get(code, "errors/500.html" if code >= 500 else "errors/400.html")
     description = None
-    if code in (404, 409) and error.description != type(error).description:
+    if code in (400, 404, 409) and error.description != type(error).description:
         description = error.description  # our own, already translated
     return render_template(template, description=description), code
 

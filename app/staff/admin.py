@@ -4,7 +4,7 @@ calendar (working hours, closed days) and API keys. Admins only (``configure``).
 from __future__ import annotations
 
 import secrets
-from datetime import date, time
+from datetime import time
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
+from app.inputs import bounded_date
 from app.models import (
     ApiKey,
     Category,
@@ -139,8 +140,6 @@ def admin_category(category_id: int | None):
         clash = db.session.scalar(select(Category).where(Category.code == form.code.data))
         if clash is not None and clash is not category:
             form.code.errors.append(_("Ya existe una categoría con ese código."))
-        elif form.first_response_hours.data < 1 or form.resolution_days.data < 1:
-            form.resolution_days.errors.append(_("Los plazos deben ser de al menos 1."))
         else:
             category = category or Category()
             category.code, category.name = form.code.data, form.name.data
@@ -226,9 +225,8 @@ def admin_calendar():
             flash(_("Horario guardado."))
             return redirect(url_for("staff.admin_calendar"), code=303)
     if "day-day" in request.form and day_form.validate_on_submit():
-        try:
-            day = date.fromisoformat(day_form.day.data.strip())
-        except ValueError:
+        day = bounded_date(day_form.day.data)
+        if day is None:
             day_form.day.errors.append(_("Escriba la fecha como AAAA-MM-DD."))
         else:
             closed = db.session.get(ClosedDay, day) or ClosedDay(day=day)
@@ -243,7 +241,7 @@ def admin_calendar():
 
 @bp.post("/admin/calendario/<day>/quitar")
 def admin_closed_day_remove(day: str):
-    closed = db.session.get(ClosedDay, date.fromisoformat(day)) or abort(404)
+    closed = db.session.get(ClosedDay, bounded_date(day) or abort(404)) or abort(404)
     db.session.delete(closed)
     db.session.commit()
     return redirect(url_for("staff.admin_calendar"), code=303)

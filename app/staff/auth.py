@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db, limiter, login_manager
+from app.inputs import bounded_int
 from app.models import StaffUser
 from app.staff import bp
 from app.staff.forms import LoginForm, PasswordChangeForm
@@ -45,9 +46,9 @@ def require_login():
 def load_session_user(session_id: str) -> StaffUser | None:
     """flask-login's user loader: the person, if the cookie's token is still theirs."""
     user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None  # a cookie from before session tokens: log in again
-    user = db.session.get(StaffUser, int(user_id))
+    if (found := bounded_int(user_id, low=1)) is None or not token:
+        return None  # a cookie from before session tokens (or forged): log in again
+    user = db.session.get(StaffUser, found)
     if user is None or not user.active:
         return None
     return user if hmac.compare_digest(user.session_token, token) else None
@@ -171,7 +172,8 @@ def login():
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/staff") and not target.startswith("//"):
+    """Only a path of ours, on one printable line (a CR/LF would split the Location header)."""
+    if target and target.startswith("/staff") and target.isprintable() and "\\" not in target:
         return target
     return url_for("staff.home")
 

@@ -14,8 +14,16 @@ from app.public.presenters import present
 from app.public.views import public_url, qr_svg
 from app.staff import bp
 from app.staff.forms import CounterForm
-from app.tickets import Actor, TicketIntake, ValidationFailed, open_ticket, require
-from app.tickets.codes import display
+from app.tickets import (
+    Actor,
+    NotFound,
+    TicketIntake,
+    ValidationFailed,
+    get_by_code,
+    open_ticket,
+    require,
+)
+from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
 from app.tickets.people import counter_matches
 
@@ -95,9 +103,10 @@ def counter():
 
 @bp.get("/counter/comprobante/<code>")
 def counter_receipt(code: str):
-    from app.tickets import get_by_code
-
-    ticket = get_by_code(db.session, code)
+    try:
+        ticket = get_by_code(db.session, code)
+    except (CodeError, NotFound):
+        abort(404)
     view = present(db.session, ticket)
     url = public_url("public.track_ticket", code=view.code)
     return render_template(

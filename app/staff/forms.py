@@ -14,20 +14,22 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from app.inputs import bounded_int
 from app.tickets.service import MAX_DESCRIPTION
+from app.tickets.sla import MAX_TARGET_DAYS, MAX_TARGET_HOURS
 
 MIN_PASSWORD = 10
-
-
-def optional_int(value) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+TARGET_RANGE = _l("Debe estar entre %(min)s y %(max)s.")
 
 
 class LoginForm(FlaskForm):
@@ -74,7 +76,7 @@ class CounterForm(FlaskForm):
     )
     category = SelectField(
         _l("Categoría"),
-        coerce=optional_int,
+        coerce=bounded_int,
         validate_choice=False,
         validators=[DataRequired(_l("Elija la categoría."))],
     )
@@ -128,8 +130,8 @@ class ActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[DataRequired()])
     body = TextAreaField(_l("Texto"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
-    assignee = SelectField(_l("Asignar a"), coerce=optional_int, validate_choice=False)
-    category = SelectField(_l("Nueva categoría"), coerce=optional_int, validate_choice=False)
+    assignee = SelectField(_l("Asignar a"), coerce=bounded_int, validate_choice=False)
+    category = SelectField(_l("Nueva categoría"), coerce=bounded_int, validate_choice=False)
     original = StringField(
         _l("Número de la solicitud original"), validators=[Optional(), Length(max=20)]
     )
@@ -149,7 +151,7 @@ class UserForm(FlaskForm):
             ("admin", _l("Administración")),
         ],
     )
-    department = SelectField(_l("Unidad"), coerce=optional_int, validate_choice=False)
+    department = SelectField(_l("Unidad"), coerce=bounded_int, validate_choice=False)
     active = BooleanField(_l("Activo"), default=True)
     password = PasswordField(
         _l("Contraseña (dejar en blanco para no cambiarla)"),
@@ -178,7 +180,7 @@ class CategoryForm(FlaskForm):
     code = StringField(_l("Código"), validators=[DataRequired(), Length(max=48)])
     name = StringField(_l("Nombre para la comunidad"), validators=[DataRequired(), Length(max=200)])
     department = SelectField(
-        _l("Unidad"), coerce=optional_int, validate_choice=False, validators=[DataRequired()]
+        _l("Unidad"), coerce=bounded_int, validate_choice=False, validators=[DataRequired()]
     )
     description = TextAreaField(
         _l("Descripción en palabras simples"), validators=[Optional(), Length(max=2000)]
@@ -187,10 +189,12 @@ class CategoryForm(FlaskForm):
         _l("Palabras clave (separadas por comas)"), validators=[Optional(), Length(max=2000)]
     )
     first_response_hours = IntegerField(
-        _l("Plazo de primera respuesta (horas hábiles)"), validators=[DataRequired()]
+        _l("Plazo de primera respuesta (horas hábiles)"),
+        validators=[DataRequired(), NumberRange(1, MAX_TARGET_HOURS, TARGET_RANGE)],
     )
     resolution_days = IntegerField(
-        _l("Plazo de resolución (días hábiles)"), validators=[DataRequired()]
+        _l("Plazo de resolución (días hábiles)"),
+        validators=[DataRequired(), NumberRange(1, MAX_TARGET_DAYS, TARGET_RANGE)],
     )
     sensitive = BooleanField(
         _l(

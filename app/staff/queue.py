@@ -3,7 +3,7 @@ keyset (``next_due_at``, ``id``) so page N costs the same as page 1 at a million
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request, url_for
@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog import grouped_categories
 from app.dashboards.drill import DRILL_KEYS, apply_drill_filters, is_drill_down
 from app.extensions import db
+from app.inputs import bounded_date, bounded_int, in_date_range
 from app.models import CHANNELS, StaffUser, Ticket, utcnow
 from app.models.tickets import OPEN_PREDICATE
 from app.public.presenters import status_label
@@ -37,11 +38,10 @@ def _scope(statement: Select) -> Select:
 
 def _date(value: str | None) -> datetime | None:
     """A date typed by staff means midnight in Santiago."""
-    try:
-        day = datetime.fromisoformat(value) if value else None
-    except ValueError:
+    day = bounded_date(value)
+    if day is None:
         return None
-    return day.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"])) if day else None
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def _apply_filters(statement: Select, args, now: datetime) -> Select:  # noqa: C901 - one per filter
@@ -50,7 +50,7 @@ def _apply_filters(statement: Select, args, now: datetime) -> Select:  # noqa: C
         statement = statement.where(OPEN_TICKETS)
     elif status in STATUSES:
         statement = statement.where(Ticket.status == status)
-    if category := args.get("categoria", type=int):
+    if category := bounded_int(args.get("categoria")):
         statement = statement.where(Ticket.category_id == category)
     if (channel := args.get("canal")) in CHANNELS:
         statement = statement.where(Ticket.channel == channel)
@@ -59,8 +59,8 @@ def _apply_filters(statement: Select, args, now: datetime) -> Select:  # noqa: C
         statement = statement.where(Ticket.assignee_id == current_user.id)
     elif assigned == "nadie":
         statement = statement.where(Ticket.assignee_id.is_(None))
-    elif assigned and assigned.isdigit():
-        statement = statement.where(Ticket.assignee_id == int(assigned))
+    elif (assignee := bounded_int(assigned)) is not None:
+        statement = statement.where(Ticket.assignee_id == assignee)
     sla = args.get("plazo")
     if sla == "vencidas":
         statement = statement.where(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None))
@@ -87,8 +87,10 @@ def _after(statement: Select, cursor: str | None) -> Select:
         return statement
     try:
         due_text, id_text = cursor.rsplit("_", 1)
-        due, last_id = datetime.fromisoformat(due_text), int(id_text)
+        due, last_id = datetime.fromisoformat(due_text), bounded_int(id_text)
     except ValueError:
+        return statement
+    if last_id is None or not in_date_range(due):
         return statement
     return statement.where(tuple_(Ticket.next_due_at, Ticket.id) > tuple_(due, last_id))
 

@@ -21,6 +21,10 @@ def set_settings_provider(provider: Callable[[], dict]) -> None:
 
 
 CALENDAR_SETTINGS = ("WORKDAY_START", "WORKDAY_END")
+# The longest targets an admin may set. A row beyond them (written before the bound, or by
+# hand) is read as the bound, so no category can make filing fail.
+MAX_TARGET_DAYS = 365  # business days to resolve
+MAX_TARGET_HOURS = 2000  # business hours to a first response
 
 
 def business_calendar(session: Session) -> BusinessCalendar:
@@ -45,18 +49,17 @@ def set_due_instants(ticket: Ticket, calendar: BusinessCalendar) -> None:
     resolution clock excludes the working minutes spent waiting for the resident.
     """
     category = ticket.category
-    ticket.first_response_due_at = calendar.add_minutes(
-        ticket.created_at, category.first_response_minutes
-    )
+    first_response = min(category.first_response_minutes, MAX_TARGET_HOURS * 60)
+    resolution = min(category.resolution_minutes, MAX_TARGET_DAYS * calendar.minutes_per_day)
+    ticket.first_response_due_at = calendar.add_minutes(ticket.created_at, first_response)
     ticket.resolution_due_at = calendar.add_minutes(
-        ticket.created_at, category.resolution_minutes + ticket.paused_business_minutes
+        ticket.created_at, resolution + ticket.paused_business_minutes
     )
     ticket.first_response_warn_at = calendar.add_minutes(
-        ticket.created_at, warning_minutes(category.first_response_minutes)
+        ticket.created_at, warning_minutes(first_response)
     )
     ticket.resolution_warn_at = calendar.add_minutes(
-        ticket.created_at,
-        warning_minutes(category.resolution_minutes) + ticket.paused_business_minutes,
+        ticket.created_at, warning_minutes(resolution) + ticket.paused_business_minutes
     )
     refresh_next_due(ticket)
     schedule_alerts(ticket)

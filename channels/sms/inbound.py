@@ -17,7 +17,7 @@ from app.database import retry_transient
 from app.extensions import csrf, db
 from app.models import InboundSms
 from app.notifications.state import record_provider_status, suppress_number
-from app.tickets.text import sanitize
+from app.tickets.text import is_one_line, sanitize
 from channels.sms.commands import parse
 from channels.sms.conversation import respond
 
@@ -36,8 +36,19 @@ def require_twilio_signature() -> None:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         abort(403)
-    if not RequestValidator(token).validate(signed_url(), request.form, signature):
+    # Twilio signed the values it sent; request.form holds them cleaned (app/inputs.py).
+    if not RequestValidator(token).validate(signed_url(), request.raw_form, signature):
         abort(403)
+
+
+# Column sizes: a MessageSid is 34 characters, an E.164 number at most 16.
+MAX_SID, MAX_NUMBER = 64, 20
+
+
+def twilio_field(*names: str, limit: int) -> str:
+    """The first of ``names`` Twilio sent, if it fits on one line of ``limit`` characters."""
+    value = next((v for name in names if (v := request.form.get(name))), "")
+    return value if len(value) <= limit and is_one_line(value) else ""
 
 
 def twiml(text: str | None) -> Response:
@@ -59,8 +70,8 @@ def media_urls() -> list[str]:
 @retry_transient(idempotent=True)  # a dropped connection is no lost text: MessageSid
 def inbound():
     require_twilio_signature()
-    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
-    sender = request.form.get("From", "")
+    sid = twilio_field("MessageSid", "SmsSid", limit=MAX_SID)
+    sender = twilio_field("From", limit=MAX_NUMBER)
     if not sid or not sender:
         abort(400)
     seen = db.session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
@@ -98,14 +109,16 @@ OPTED_OUT = "21610"
 def status_callback():
     """Delivery status of a message we sent: forward only; 21610 puts the number on the list."""
     require_twilio_signature()
-    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    sid = twilio_field("MessageSid", "SmsSid", limit=MAX_SID)
     status = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").lower()
     error = request.form.get("ErrorCode") or None
     if not sid or status not in KNOWN_STATUSES:
         return Response(status=204)
     notification = record_provider_status(db.session, sid, status, error)
     if error == OPTED_OUT:
-        recipient = request.form.get("To") or (notification.recipient if notification else None)
+        recipient = twilio_field("To", limit=MAX_NUMBER) or (
+            notification.recipient if notification else None
+        )
         if recipient:
             suppress_number(db.session, recipient, "21610")
     db.session.commit()

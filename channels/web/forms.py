@@ -7,22 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.inputs import bounded_int
 from app.tickets.service import MAX_DESCRIPTION
-
-
-def _optional_int(value) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class NewRequestForm(FlaskForm):
     category = SelectField(
         _l("¿Sobre qué es su solicitud?"),
-        coerce=_optional_int,
+        coerce=bounded_int,
         validate_choice=False,  # checked below, with a message in Spanish
         validators=[DataRequired(_l("Elija el tema de su solicitud."))],
     )
