@@ -20,6 +20,7 @@ from app.tickets.service import (
     reroute,
     resident_reply,
     transition,
+    withdraw,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "reroute",
     "resident_reply",
     "transition",
+    "withdraw",
 ]
