@@ -339,6 +339,23 @@ def test_an_expired_code_is_refused(client, demo, waiting):
     assert expired.status_code == 422 and "venció" in expired.get_data(as_text=True)
 
 
+def test_housekeeping_blanks_the_digits_of_expired_codes_in_the_outbox(client, demo, waiting):
+    from workers.jobs import close_stale_tickets
+
+    client.post(f"/seguimiento/{display(waiting.code)}/verificar/enviar")
+    digits = sent_code(demo, waiting)
+    message = demo.scalar(select(Notification).where(Notification.template == "access_code"))
+    message.status = "pending"  # not delivered yet: kept, even once expired
+    message.created_at -= timedelta(minutes=11)
+    demo.commit()
+    assert "codes=0" in close_stale_tickets()
+    message.status = "sent"
+    demo.commit()
+    assert "codes=1" in close_stale_tickets()
+    demo.expire_all()
+    assert digits not in demo.get(Notification, message.id).body
+
+
 def test_code_entry_is_rate_limited_per_address(app, client, demo, waiting):
     code = display(waiting.code)
     app.config["ACCESS_CODE_CHECK_RATE_LIMIT"] = "3 per minute"

@@ -2,9 +2,10 @@
 contact (SMS or email, through the outbox), and entering it proves the resident's channel.
 
 Six digits, valid ``ACCESS_CODE_TTL_MINUTES`` (10), ``ACCESS_CODE_MAX_ATTEMPTS`` (5) tries, used
-once; only an HMAC of it (keyed with SECRET_KEY) is stored. A new code replaces the previous
-one. A ticket gets at most one code a minute and ``ACCESS_CODES_PER_DAY`` (5) a day, so neither
-a guesser nor someone pressing "send" can wear the resident down.
+once; only an HMAC of it (keyed with SECRET_KEY) is stored, and housekeeping blanks the digits in
+the outbox's copy once it expired. A new code replaces the previous one. A ticket gets at most
+one code a minute and ``ACCESS_CODES_PER_DAY`` (5) a day, so neither a guesser nor someone
+pressing "send" can wear the resident down.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import ResidentAccessCode, Ticket, utcnow
+from app.models import Notification, ResidentAccessCode, Ticket, utcnow
 from app.tickets.errors import N_, DomainError, ValidationFailed
 from app.tickets.proof import VIA_ACCESS_CODE, ResidentProof, contact_points
 
@@ -179,3 +180,25 @@ def check(
     if used.rowcount != 1:
         raise NoValidAccessCode(field="code")  # a concurrent request used it first
     return ResidentProof(ticket.code, VIA_ACCESS_CODE)
+
+
+FORGOTTEN = "(código vencido: borrado)"
+
+
+def forget_expired(session: Session, now: datetime | None = None) -> int:
+    """Blank the digits in the outbox copies of codes that expired, once delivery is over
+    (sent, delivered, failed...): the message was the only other place they were kept."""
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=setting("ACCESS_CODE_TTL_MINUTES"))
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.template == "access_code",
+            Notification.created_at < cutoff,
+            Notification.status.not_in(("pending", "sending")),
+            Notification.body != FORGOTTEN,
+        )
+        .values(body=FORGOTTEN, body_html=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
