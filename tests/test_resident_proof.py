@@ -501,3 +501,25 @@ def test_staff_see_how_the_resident_was_recognised(client, demo, waiting, login)
     login(demo.scalar(select(StaffUser).where(StaffUser.role == "admin")))
     page = client.get(f"/staff/tickets/{display(waiting.code)}").get_data(as_text=True)
     assert "Frente al 8735" in page and "enlace enviado a su contacto" in page
+
+
+def test_an_sms_from_the_proved_mobile_of_the_ticket_s_person_is_proof(
+    session, make_ticket, make_user
+):
+    """A request filed with an email only, joined to a person whose mobile an SMS proved."""
+    from app.models import Contact
+    from app.tickets import resident_reply
+    from app.tickets.permissions import ProofRequired
+    from app.tickets.proof import ResidentProof
+
+    ticket = make_ticket(email=EMAIL, consent_notify=True)
+    transition(session, ticket, "waiting_resident", Actor.staff(make_user("admin")), body="?")
+    person = Contact(mobile=MOBILE)
+    session.add(person)
+    ticket.person = person
+    session.flush()
+    with pytest.raises(ProofRequired):  # not proved yet: a typed number proves nothing
+        resident_reply(session, ticket, "Hola", proof=ResidentProof.sms(ticket, MOBILE))
+    person.mobile_verified_at = utcnow()
+    resident_reply(session, ticket, "Frente al 8735", proof=ResidentProof.sms(ticket, MOBILE))
+    assert ticket.status == "in_progress"

@@ -291,13 +291,14 @@ def test_a_resolved_ticket_offers_the_survey_to_its_proven_resident_only(client,
 
 
 def test_two_residents_answering_the_same_question_each_get_their_own_form(
-    app, demo, filed, database_url
+    app, client, demo, database_url
 ):
     """The tracking page is cached per ticket version, but never the reply form: its CSRF
     token belongs to one visitor. (A request filed without contact: its code answers.)"""
     from app import create_app
 
-    filed.contact = None
+    file_request(client, demo)
+    filed = demo.scalar(select(Ticket))
     admin = demo.scalar(select(StaffUser).where(StaffUser.role == "admin"))
     transition(demo, filed, "waiting_resident", Actor.staff(admin), body="¿Qué número?")
     demo.commit()
