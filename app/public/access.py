@@ -20,6 +20,7 @@ from app.tickets.permissions import ProofRequired
 from app.tickets.proof import (
     REPLY,
     SURVEY,
+    VIA_LINK,
     WITHDRAW,
     AccessLinkInvalid,
     needs_proof,
@@ -42,7 +43,7 @@ def access_link(token: str):
         return render_template(
             "public/proof_required.html", error=_(AccessLinkInvalid.message)
         ), 404
-    grant(ticket.code, {purpose}, "link")
+    grant(ticket.code, {purpose}, VIA_LINK)
     flash(_("Confirmamos que es usted. Puede continuar en esta página."))
     anchors = {REPLY: "responder", SURVEY: "encuesta", WITHDRAW: "retirar"}
     target = url_for("public.track_ticket", code=display(ticket.code))
