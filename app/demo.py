@@ -30,6 +30,7 @@ from app.tickets import (
     transition,
 )
 from app.tickets.lifecycle import RESOLVED
+from app.tickets.proof import VIA_LINK, ResidentProof
 
 DEMO_PASSWORD = "conectados-demo"  # noqa: S105 - printed on purpose: demo logins only
 DAY = 540  # business minutes in a default working day (08:30-17:30)
@@ -597,7 +598,13 @@ def _history(session, rng, ticket, users, admin, now) -> None:  # noqa: C901 - a
             body="Para ubicar el lugar, ¿nos indica un número de casa o una referencia cercana?",
         )
         if rng.random() < 0.6 and (t := later(1, 48)) is not None:
-            resident_reply(session, ticket, "Es frente a la sede de la junta de vecinos.", now=t)
+            resident_reply(
+                session,
+                ticket,
+                "Es frente a la sede de la junta de vecinos.",
+                proof=ResidentProof(ticket.code, VIA_LINK),  # as if through the emailed link
+                now=t,
+            )
         else:
             return
     if fate < 0.55 and age < timedelta(days=20):

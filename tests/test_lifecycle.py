@@ -170,7 +170,9 @@ def test_waiting_for_the_resident_pauses_the_resolution_clock(session, make_tick
         now=TUESDAY_10AM + timedelta(hours=1),
     )
     # The resident answers the next day at the same hour: 9 working hours went by.
-    resident_reply(session, ticket, "Frente al 1234", now=TUESDAY_10AM + timedelta(days=1, hours=1))
+    resident_reply(
+        session, ticket, "Frente al 1234", proof=None, now=TUESDAY_10AM + timedelta(days=1, hours=1)
+    )
     assert ticket.status == "in_progress"
     assert ticket.paused_business_minutes == 540
     assert ticket.resolution_due_at == due + timedelta(days=1)
@@ -210,7 +212,7 @@ def test_reopening_clears_the_resolution_and_closing_is_for_the_system(
 def test_the_resident_cannot_write_on_a_closed_ticket(session, ticket_in):
     ticket = ticket_in("rejected")
     with pytest.raises(InvalidTransition):
-        resident_reply(session, ticket, "Hola")
+        resident_reply(session, ticket, "Hola", proof=None)
     with pytest.raises(Exception):  # noqa: B017 - residents change status only by replying
         transition(session, ticket_in("new"), "resolved", RESIDENT, body="x")
 

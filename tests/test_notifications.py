@@ -89,7 +89,9 @@ def test_asking_the_resident_for_details_texts_them_within_two_segments(
     assert message["MessagingServiceSid"].startswith("MG")
     assert message["StatusCallback"] == "http://testserver/channels/sms/status"
     assert "¿En qué direccion exacta esta el poste?" in message["Body"]
-    assert f"http://testserver/seguimiento/{ticket.code}" in message["Body"]
+    assert "Indique un numero de casa cercano. Responda a este mensaje" in message["Body"]
+    # The link is the resident's own: signed for this ticket, to answer (app/tickets/proof.py).
+    assert "http://testserver/a/" in message["Body"]
     assert sms_text.segments(message["Body"]) <= 2
     [row] = rows(session, "info_requested")
     assert row.status == "sent" and row.provider_id == message["sid"]

@@ -60,7 +60,9 @@ def world(session, make_category, make_ticket, make_user):
     )
     head = Actor.staff(make_user("head", department=luminaria.department))
     add_comment(session, third, head, "La cuadrilla irá el jueves.", now=NOV_1 + timedelta(days=2))
-    resident_reply(session, third, "Mi teléfono es +56 9 8765 4321", now=NOV_1 + timedelta(days=2))
+    resident_reply(
+        session, third, "Mi teléfono es +56 9 8765 4321", proof=None, now=NOV_1 + timedelta(days=2)
+    )
     session.commit()
     return {
         "first": first.public_id,

@@ -106,7 +106,7 @@ def test_waiting_for_the_resident_pauses_and_resumes_the_resolution_alerts(
     assert ticket.sla_next_check_at is None  # nothing pending while paused
     assert sweep(session, local(2026, 12, 31, 12, 0)) == 0
     # The resident answers two business days later: the dues move out by those two days.
-    resident_reply(session, ticket, "El 123", now=local(2026, 11, 27, 9, 0))
+    resident_reply(session, ticket, "El 123", proof=None, now=local(2026, 11, 27, 9, 0))
     assert ticket.status == "in_progress"
     assert warn_before == local(2026, 11, 27, 16, 45)
     assert ticket.resolution_warn_at == local(2026, 12, 1, 16, 45)

@@ -54,7 +54,11 @@ SMS_TEMPLATES = [
     ("rejected", (WORST_TEXT,)),
     ("duplicate", ("original",)),
     ("survey", (LONG_BASE + "/encuesta/" + "x" * 80,)),
+    ("access_code", ("123456", 10)),
+    ("withdrawn", ()),
 ]
+# Messages that carry the resident's signed link (or none) instead of the tracking link.
+OWN_LINKS = {"survey": None, "access_code": None, "info_requested": "/a/"}
 
 
 @pytest.mark.parametrize(("name", "args"), SMS_TEMPLATES, ids=[n for n, _ in SMS_TEMPLATES])
@@ -69,8 +73,9 @@ def test_every_sms_template_fits_two_segments(app, worst_ticket, name, args):
         app.config["PUBLIC_BASE_URL"] = saved
     assert sms_text.segments(rendered.text) <= 2, rendered.text
     assert sms_text.is_gsm7(rendered.text)
-    if name != "survey":
-        assert f"{LONG_BASE}/seguimiento/" in rendered.text
+    link = OWN_LINKS.get(name, "/seguimiento/")
+    if link:
+        assert f"{LONG_BASE}{link}" in rendered.text
 
 
 def test_short_staff_text_is_sent_whole(app, worst_ticket):

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from app.models import Notification, SatisfactionRating, TicketEvent
 from app.tickets import Actor, InvalidTransition, ValidationFailed, transition
 from app.tickets.housekeeping import close_stale
+from app.tickets.permissions import ProofRequired
 from app.tickets.survey import (
     SurveyLinkExpired,
     SurveyLinkInvalid,
+    link_proof,
     make_token,
     read_token,
     record_satisfaction,
@@ -67,19 +69,22 @@ def test_a_tampered_or_expired_link_is_refused(app, client, resolved_ticket):
     assert client.get("/encuesta/no-es-un-token").status_code == 404
 
 
-def test_an_sms_rating_is_recorded_once_per_ticket(session, resolved_ticket):
-    record_satisfaction(session, resolved_ticket, 5, None, "sms")
+def test_a_rating_is_recorded_once_per_ticket_and_needs_proof(session, resolved_ticket):
+    with pytest.raises(ProofRequired):  # the code alone does not rate a ticket with a contact
+        record_satisfaction(session, resolved_ticket, 1, None, "web", proof=None)
+    proof = link_proof(resolved_ticket)
+    record_satisfaction(session, resolved_ticket, 5, None, "email", proof=proof)
     with pytest.raises(InvalidTransition):
-        record_satisfaction(session, resolved_ticket, 3, None, "sms")
+        record_satisfaction(session, resolved_ticket, 3, None, "email", proof=proof)
     with pytest.raises(ValidationFailed):
-        record_satisfaction(session, resolved_ticket, 6, None, "email")
+        record_satisfaction(session, resolved_ticket, 6, None, "email", proof=proof)
     kinds = [e.kind for e in session.scalars(select(TicketEvent).order_by(TicketEvent.id))]
     assert kinds[-2:] == ["survey", "status_changed"]
 
 
 def test_an_open_ticket_cannot_be_rated(session, make_ticket):
     with pytest.raises(InvalidTransition):
-        record_satisfaction(session, make_ticket(), 5, None, "web")
+        record_satisfaction(session, make_ticket(), 5, None, "web", proof=None)
 
 
 def test_resolved_tickets_close_after_seven_days(session, resolved_ticket):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Category, StaffUser, Ticket
+from app.models import Category, Notification, StaffUser, Ticket
 from app.tickets import Actor, add_comment, assign, transition
 from app.tickets.codes import display
 
@@ -240,6 +240,9 @@ def test_the_resident_answers_a_question_and_the_ticket_returns_to_work(client, 
     page = client.get(f"/seguimiento/{code}").get_data(as_text=True)
     assert "Necesitamos más información" in page and "¿Frente a qué número está el poste?" in page
 
+    # The question went to her phone with her own signed link (tests/test_resident_proof.py).
+    message = session.scalar(select(Notification).where(Notification.template == "info_requested"))
+    client.get(re.search(r"(/a/\S+)", message.body).group(1))
     empty = client.post(f"/seguimiento/{code}/responder", data={"body": ""})
     assert empty.status_code == 422
     answered = client.post(f"/seguimiento/{code}/responder", data={"body": "Frente al 8735"})
@@ -247,7 +250,8 @@ def test_the_resident_answers_a_question_and_the_ticket_returns_to_work(client, 
     session.expire_all()
     assert session.get(Ticket, filed.id).status == "in_progress"
     page = client.get(f"/seguimiento/{code}").get_data(as_text=True)
-    assert "Frente al 8735" in page and "Gracias. Recibimos su respuesta" in page
+    assert "Gracias. Recibimos su respuesta" in page and "Usted respondió el" in page
+    assert "Frente al 8735" not in page  # what residents write is not on the code's pages
 
 
 def test_error_pages_are_in_spanish_with_a_way_forward(client, app):
@@ -263,12 +267,18 @@ def test_home_offers_filing_and_tracking(client, demo):
     assert 'action="/seguimiento"' in html
 
 
-def test_a_resolved_ticket_offers_the_survey_on_its_tracking_page(client, demo, filed):
+def test_a_resolved_ticket_offers_the_survey_to_its_proven_resident_only(client, demo, filed):
     session = demo
     admin = session.scalar(select(StaffUser).where(StaffUser.role == "admin"))
     transition(session, filed, "resolved", Actor.staff(admin), body="Reparada")
     session.commit()
-    page = client.get(f"/seguimiento/{display(filed.code)}").get_data(as_text=True)
+    code = display(filed.code)
+    assert "/encuesta/" not in client.get(f"/seguimiento/{code}").get_data(as_text=True)
+    client.post(f"/seguimiento/{code}/verificar/enviar")  # a one-time code to her phone
+    sent = session.scalar(select(Notification.body).where(Notification.template == "access_code"))
+    digits = re.search(r"\b(\d{6})\b", sent).group(1)
+    assert client.post(f"/seguimiento/{code}/verificar", data={"code": digits}).status_code == 303
+    page = client.get(f"/seguimiento/{code}").get_data(as_text=True)
     link = re.search(r'href="(/encuesta/[^"]+)"', page).group(1)
     form = client.get(link)
     assert form.status_code == 200
@@ -276,17 +286,19 @@ def test_a_resolved_ticket_offers_the_survey_on_its_tracking_page(client, demo, 
     assert answered.status_code in (200, 303)
     session.expire_all()
     assert session.get(Ticket, filed.id).status == "closed"
-    page = client.get(f"/seguimiento/{display(filed.code)}").get_data(as_text=True)
+    page = client.get(f"/seguimiento/{code}").get_data(as_text=True)
     assert "/encuesta/" not in page
 
 
 def test_two_residents_answering_the_same_question_each_get_their_own_form(
-    app, demo, filed, database_url
+    app, client, demo, database_url
 ):
     """The tracking page is cached per ticket version, but never the reply form: its CSRF
-    token belongs to one visitor."""
+    token belongs to one visitor. (A request filed without contact: its code answers.)"""
     from app import create_app
 
+    file_request(client, demo)
+    filed = demo.scalar(select(Ticket))
     admin = demo.scalar(select(StaffUser).where(StaffUser.role == "admin"))
     transition(demo, filed, "waiting_resident", Actor.staff(admin), body="¿Qué número?")
     demo.commit()

@@ -19,7 +19,7 @@ from app.notifications.errors import (
     TransientDeliveryError,
 )
 from app.notifications.outbox import is_suppressed
-from app.tickets import alerts, housekeeping
+from app.tickets import access_codes, alerts, housekeeping
 from workers.queue import enqueue, queue_for
 
 log = logging.getLogger(__name__)
@@ -222,5 +222,6 @@ def close_stale_tickets() -> str:
         resolved_days=int(config.get("AUTO_CLOSE_RESOLVED_DAYS", 7)),
         waiting_days=int(config.get("AUTO_CLOSE_WAITING_DAYS", 15)),
     )
+    forgotten = access_codes.forget_expired(db.session)
     db.session.commit()
-    return f"resolved={closed.resolved} unanswered={closed.unanswered}"
+    return f"resolved={closed.resolved} unanswered={closed.unanswered} codes={forgotten}"

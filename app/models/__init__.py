@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic's autogenerate sees them through here)."""
 
+from app.models.access import ResidentAccessCode
 from app.models.base import AppendOnlyError, Base, UTCDateTime, utcnow
 from app.models.dashboards import DASHBOARD_INDEXES
 from app.models.messaging import ApiKey, Notification, SmsSuppression
@@ -26,6 +27,7 @@ __all__ = [
     "Department",
     "InboundSms",
     "Notification",
+    "ResidentAccessCode",
     "ResponseTemplate",
     "SatisfactionRating",
     "Setting",

@@ -146,7 +146,11 @@ def after_event(session: Session, ticket: Ticket, event: TicketEvent) -> None:
             add(session, ticket, "received", channel, recipient, rendered, now)
         return
     if event.actor_kind == "resident":
-        return  # the resident's own actions are not echoed back to them
+        # The resident's own actions are not echoed back to them, but for a withdrawal: its
+        # confirmation also tells them if it was not their doing.
+        if (event.data or {}).get("withdrawn"):
+            notify_resident(session, ticket, "withdrawn", now)
+        return
     if event.kind == "status_changed":
         _after_status_change(session, ticket, event, now)
     elif event.kind == "comment" and event.public:

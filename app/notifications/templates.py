@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from app.models import Ticket
 from app.notifications import sms_text
 from app.tickets import codes
+from app.tickets.proof import REPLY, WITHDRAW, make_link_token
 
 MUNICIPALITY = "Municipalidad de Peñalolén"
 
@@ -31,16 +32,22 @@ def tracking_link(ticket_code: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/seguimiento/{ticket_code}"
 
 
+def access_link(ticket: Ticket, purpose: str) -> str:
+    """A signed, expiring link for this ticket and purpose: opening it proves the resident
+    received this message (app/tickets/proof.py). Only ever sent to the ticket's contact."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/a/{make_link_token(ticket, purpose)}"
+
+
 def _email(
     subject: str,
     paragraphs: list[str],
     link: str,
     link_label: str,
-    second: tuple[str, str, str] | None = None,
+    more: tuple[tuple[str, str, str], ...] = (),
 ) -> Rendered:
-    """Plain text and HTML; ``second`` is another (lead, link, label) after the main link."""
+    """Plain text and HTML; ``more`` are further (lead, link, label) after the main link."""
     footer = _("Este es un mensaje automático; no responda a este correo.")
-    extra = [second[0], f"{second[2]}: {second[1]}"] if second else []
+    extra = [part for lead, url, label in more for part in (lead, f"{label}: {url}")]
     text = "\n\n".join([*paragraphs, f"{link_label}: {link}", *extra, footer])
     html = render_template(
         "notifications/email.html",
@@ -48,7 +55,7 @@ def _email(
         paragraphs=paragraphs,
         link=link,
         link_label=link_label,
-        second=second,
+        more=more,
         footer=footer,
     )
     return Rendered(subject, text + "\n", html)
@@ -71,6 +78,26 @@ def received(ticket: Ticket, channel: str, confirm_link: str | None = None) -> R
             link=link,
         )
         return Rendered(subject, text)
+    more = []
+    if confirm_link:
+        more.append(
+            (
+                _(
+                    "Si usted ingresó esta solicitud, confirme su correo: así la Municipalidad la "
+                    "reconoce como suya junto a sus otras solicitudes. Si no fue usted, ignore "
+                    "este mensaje; su correo no se asociará a nada."
+                ),
+                confirm_link,
+                _("Confirmar mi correo"),
+            )
+        )
+    more.append(
+        (
+            _("Si ya no la necesita, puede retirarla. El enlace es personal: no lo comparta."),
+            access_link(ticket, WITHDRAW),
+            _("Retirar mi solicitud"),
+        )
+    )
     return _email(
         subject,
         [
@@ -86,32 +113,31 @@ def received(ticket: Ticket, channel: str, confirm_link: str | None = None) -> R
         ],
         link,
         _("Siga su solicitud"),
-        second=(
-            _(
-                "Si usted ingresó esta solicitud, confirme su correo: así la Municipalidad la "
-                "reconoce como suya junto a sus otras solicitudes. Si no fue usted, ignore este "
-                "mensaje; su correo no se asociará a nada."
-            ),
-            confirm_link,
-            _("Confirmar mi correo"),
-        )
-        if confirm_link
-        else None,
+        tuple(more),
     )
 
 
 def _resident_update(
-    ticket: Ticket, channel: str, subject: str, lead: str, sms_lead: str, body: str, tail: str
+    ticket: Ticket,
+    channel: str,
+    subject: str,
+    lead: str,
+    sms_lead: str,
+    body: str,
+    tail: str,
+    answer_link: str | None = None,
 ) -> Rendered:
-    """A status change or reply the resident should read: the lead, the staff text, the link."""
-    link = tracking_link(ticket.code)
+    """A status change or reply the resident should read: the lead, the staff text, the link
+    (a signed one when the resident is asked to answer)."""
+    link = answer_link or tracking_link(ticket.code)
     if channel == "sms":
 
         def build(excerpt: str) -> str:
             return " ".join(part for part in (sms_lead, excerpt, tail, link) if part)
 
         return Rendered(subject, sms_text.fit(build, body))
-    return _email(subject, [lead, body], link, _("Vea el detalle de su solicitud"))
+    label = _("Responda aquí") if answer_link else _("Vea el detalle de su solicitud")
+    return _email(subject, [lead, body], link, label)
 
 
 def info_requested(ticket: Ticket, channel: str, question: str) -> Rendered:
@@ -124,6 +150,7 @@ def info_requested(ticket: Ticket, channel: str, question: str) -> Rendered:
         _("%(m)s: necesitamos mas datos sobre su solicitud %(code)s:", m=MUNICIPALITY, code=code),
         question,
         _("Responda a este mensaje o en"),
+        access_link(ticket, REPLY),
     )
 
 
@@ -218,6 +245,63 @@ def survey(ticket: Ticket, channel: str, survey_link: str) -> Rendered:
     )
 
 
+def access_code(ticket: Ticket, channel: str, digits: str, minutes: int) -> Rendered:
+    """The one-time code someone asked for on the tracking page (app/tickets/access_codes)."""
+    code = codes.display(ticket.code)
+    subject = _("Su código para la solicitud N. %(code)s", code=code)
+    if channel == "sms":
+        text = _(
+            "%(m)s: su codigo para la solicitud %(code)s es %(digits)s. Vence en %(n)d minutos. "
+            "No lo comparta. Si no lo pidio, ignore este mensaje.",
+            m=MUNICIPALITY,
+            code=code,
+            digits=digits,
+            n=minutes,
+        )
+        return Rendered(subject, text)
+    return _email(
+        subject,
+        [
+            _(
+                "Su código para responder, evaluar o retirar la solicitud N. %(code)s es: "
+                "%(digits)s",
+                code=code,
+                digits=digits,
+            ),
+            _("Vence en %(n)d minutos. No lo comparta con nadie.", n=minutes),
+            _(
+                "Si usted no lo pidió, ignore este mensaje: sin el código nadie puede actuar "
+                "sobre su solicitud."
+            ),
+        ],
+        f"{tracking_link(ticket.code)}/verificar",
+        _("Ingrese el código aquí"),
+    )
+
+
+def withdrawn(ticket: Ticket, channel: str) -> Rendered:
+    code = codes.display(ticket.code)
+    subject = _("Retiramos su solicitud N. %(code)s", code=code)
+    if channel == "sms":
+        text = _(
+            "%(m)s: retiramos su solicitud %(code)s como lo pidio. Si fue un error, ingrese una "
+            "nueva. %(link)s",
+            m=MUNICIPALITY,
+            code=code,
+            link=tracking_link(ticket.code),
+        )
+        return Rendered(subject, text)
+    return _email(
+        subject,
+        [
+            _("Retiramos su solicitud N. %(code)s como lo pidió.", code=code),
+            _("Si fue un error, puede ingresar una nueva solicitud."),
+        ],
+        tracking_link(ticket.code),
+        _("Vea el detalle de su solicitud"),
+    )
+
+
 # --- staff (email) ----------------------------------------------------------------------------
 
 
@@ -279,6 +363,8 @@ TEMPLATES = {
     "rejected": rejected,
     "duplicate": duplicate,
     "survey": survey,
+    "access_code": access_code,
+    "withdrawn": withdrawn,
     "assigned": assigned,
     "sla_warning": sla_alert,
     "sla_breached": sla_alert,

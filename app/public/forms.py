@@ -29,3 +29,19 @@ class ReplyForm(FlaskForm):
             Length(max=MAX_DESCRIPTION),
         ],
     )
+
+
+class SendCodeForm(FlaskForm):
+    """ "Enviarme un código": nothing to fill in but the CSRF token."""
+
+
+class CheckCodeForm(FlaskForm):
+    code = StringField(
+        _l("Código que le enviamos"),
+        description=_l("Son los 6 números del último mensaje que le enviamos."),
+        validators=[DataRequired(_l("Escriba el código que le enviamos."))],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    """Withdrawing asks for nothing but the click on the confirmation page."""

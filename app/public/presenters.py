@@ -1,11 +1,13 @@
 """What the public may see of a ticket. Built field by field: no personal data can leak,
-because this view does not have it (no contact, no staff names, no internal notes)."""
+because this view does not have it (no contact, no staff names, no internal notes, nothing the
+resident wrote: the code alone opens it, and reading is not acting — see app/tickets/proof.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,13 +55,12 @@ def _entry(event: TicketEvent, departments: dict[int, str]) -> TimelineEntry | N
             _("Estado: %(label)s", label=status_label(event.to_status)),
             event.body,
         )
+    if event.kind == "comment" and event.actor_kind == "resident":
+        # What residents write may carry their details: the fact, never the text.
+        day = format_datetime(event.created_at, "dd-MM")
+        return TimelineEntry(event.created_at, _("Usted respondió el %(day)s", day=day))
     if event.kind == "comment":
-        title = (
-            _("Mensaje del vecino o vecina")
-            if event.actor_kind == "resident"
-            else _("Respuesta de la Municipalidad")
-        )
-        return TimelineEntry(event.created_at, title, event.body)
+        return TimelineEntry(event.created_at, _("Respuesta de la Municipalidad"), event.body)
     if event.kind == "routed":
         name = departments.get((event.data or {}).get("to_department"), "")
         return TimelineEntry(event.created_at, _("Derivada a %(unit)s", unit=name))

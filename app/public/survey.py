@@ -12,7 +12,13 @@ from app.extensions import db
 from app.public import bp
 from app.tickets.codes import display
 from app.tickets.errors import DomainError
-from app.tickets.survey import MAX_COMMENT, answered, record_satisfaction, ticket_for_token
+from app.tickets.survey import (
+    MAX_COMMENT,
+    answered,
+    link_proof,
+    record_satisfaction,
+    ticket_for_token,
+)
 
 RATINGS = [
     ("5", _l("5 · Muy buena")),
@@ -44,7 +50,14 @@ def survey(token: str):
     form = SurveyForm()
     if form.validate_on_submit():
         try:
-            record_satisfaction(db.session, ticket, int(form.rating.data), form.comment.data, "web")
+            record_satisfaction(
+                db.session,
+                ticket,
+                int(form.rating.data),
+                form.comment.data,
+                "web",
+                proof=link_proof(ticket),  # the signed link went to the resident only
+            )
         except DomainError as error:
             db.session.rollback()
             return render_template("public/survey.html", code=code, error=error.message), 409

@@ -16,12 +16,12 @@ from app.extensions import db, lookup_limit
 from app.models import Department, Ticket, utcnow
 from app.public import bp
 from app.public.forms import ReplyForm, TrackForm
+from app.public.grants import has_grant, resident_actions
 from app.public.presenters import present
 from app.tickets import NotFound, get_by_code
 from app.tickets.codes import MistypedCode, display, parse
 from app.tickets.lifecycle import WAITING_RESIDENT
 from app.tickets.sla import business_calendar
-from app.tickets.survey import answered, make_token
 
 
 def describe_target(minutes: int, minutes_per_day: int) -> str:
@@ -146,18 +146,18 @@ def _ticket_or_404(code: str) -> Ticket:
 
 
 def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
+    """The public view, plus what this visitor may do as the resident: the reply form, the
+    survey and withdrawing only with proof of the resident's channel (app/tickets/proof.py)."""
     view = present(db.session, ticket)
-    if view.waiting_for_resident and reply_form is None:
+    actions = resident_actions(ticket)
+    if actions.reply and reply_form is None:
         reply_form = ReplyForm(formdata=None)
-    survey_url = None
-    if ticket.status == "resolved" and answered(db.session, ticket) is None:
-        survey_url = url_for("public.survey", token=make_token(ticket))
     return render_template(
         "public/ticket.html",
         ticket=view,
-        reply_form=reply_form,
+        actions=actions,
+        reply_form=reply_form if actions.reply else None,
         canonical=ticket.code,
-        survey_url=survey_url,
     ), status
 
 
@@ -179,9 +179,9 @@ def track_ticket(code: str):
     if code != display(canonical):  # one address per ticket: K7M4-QX9P-Z
         return redirect(url_for("public.track_ticket", code=display(canonical)), code=301)
     version, status = row
-    # Pages for one visitor are not shared: a flash message, or the reply form (its CSRF token
-    # belongs to this visitor's session).
-    if session.get("_flashes") or status == WAITING_RESIDENT:
+    # Pages for one visitor are not shared: a flash message, the reply form (its CSRF token
+    # belongs to this visitor's session), or what this browser proved as the resident.
+    if session.get("_flashes") or status == WAITING_RESIDENT or has_grant(canonical):
         return render_tracking(_ticket_or_404(code))
     # Only the version is read on a cache hit: the page is rendered once per change.
     key = (canonical, version, html_language(), utcnow().replace(second=0, microsecond=0))

@@ -30,6 +30,10 @@ PROOF_LABELS = {
     "email_link": _l("correo confirmado con el enlace enviado"),
     "rut_attested": _l("RUT con la cédula a la vista"),
     "staff": _l("cambio hecho por un funcionario"),
+    # How a resident who acted on a ticket was recognised (app/tickets/proof.py).
+    "link": _l("enlace enviado a su contacto"),
+    "access_code": _l("código enviado a su contacto"),
+    "code_only": _l("solo con el número: sin contacto registrado"),
 }
 ACTION_LABELS = {
     "created": _l("Registro creado"),

@@ -21,6 +21,7 @@ from app.tickets.service import (
     reroute,
     resident_reply,
     transition,
+    withdraw,
 )
 
 __all__ = [
@@ -46,4 +47,5 @@ __all__ = [
     "reroute",
     "resident_reply",
     "transition",
+    "withdraw",
 ]

@@ -41,9 +41,15 @@ FINAL_STATUSES = frozenset({CLOSED, REJECTED, DUPLICATE})
 PAUSED_STATUSES = frozenset({WAITING_RESIDENT, RESOLVED})
 # These need a public text: the question asked, what was done, why it does not apply.
 NEEDS_PUBLIC_TEXT = frozenset({WAITING_RESIDENT, RESOLVED, REJECTED})
+# Besides the table: the resident may withdraw a request that is still open ("retirar
+# solicitud"). It goes to CLOSED with a public note, as if nobody needed it any more.
+WITHDRAWABLE = OPEN_STATUSES
+WITHDRAWN_NOTE = N_("Solicitud retirada por el vecino o vecina.")
 
 
-def can_transition(current: str, target: str) -> bool:
+def can_transition(current: str, target: str, *, withdrawal: bool = False) -> bool:
+    if withdrawal:
+        return target == CLOSED and current in WITHDRAWABLE
     return target in TRANSITIONS.get(current, frozenset())
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import StaffUser, Ticket
-from app.tickets.errors import PermissionDenied
+from app.tickets.errors import N_, PermissionDenied
+from app.tickets.proof import PURPOSES, ResidentProof, proves
 
 COUNTER, AGENT, HEAD, ADMIN = "counter", "agent", "head", "admin"
 
@@ -34,10 +35,15 @@ class Actor:
 
     kind: str  # staff, resident, system
     user: StaffUser | None = None
+    proof: ResidentProof | None = None  # a resident: what their channel proved, if anything
 
     @classmethod
     def staff(cls, user: StaffUser) -> Actor:
         return cls("staff", user)
+
+    @classmethod
+    def resident(cls, proof: ResidentProof | None) -> Actor:
+        return cls("resident", proof=proof)
 
     @property
     def user_id(self) -> int | None:
@@ -48,15 +54,23 @@ class Actor:
         return self.user.role if self.user else None
 
 
-RESIDENT = Actor("resident")
+RESIDENT = Actor("resident")  # files requests; acting on one needs Actor.resident(proof)
 SYSTEM = Actor("system")
+
+
+class ProofRequired(PermissionDenied):
+    message = N_(
+        "Para hacer esto confirme que usted hizo la solicitud: use el enlace del mensaje que le "
+        "enviamos o pida un código en la página de seguimiento."
+    )
 
 
 def may(actor: Actor, action: str, ticket: Ticket | None = None) -> bool:
     if actor.kind == "system":
         return True
     if actor.kind == "resident":
-        return action in {"open", "resident_reply"}
+        # Reading is not acting: the code shows the public view; acting needs proof.
+        return action == "open" or (action in PURPOSES and proves(actor.proof, ticket, action))
     user = actor.user
     if user is None or not user.active:
         return False
@@ -71,6 +85,8 @@ def may(actor: Actor, action: str, ticket: Ticket | None = None) -> bool:
 
 def require(actor: Actor, action: str, ticket: Ticket | None = None) -> None:
     if not may(actor, action, ticket):
+        if actor.kind == "resident" and action in PURPOSES:
+            raise ProofRequired(action=action)
         raise PermissionDenied(action=action, role=actor.role or actor.kind)
 
 

@@ -22,6 +22,7 @@ from app.tickets.contacts import given_contact
 from app.tickets.errors import InvalidTransition, NotFound, StaleTicket, ValidationFailed
 from app.tickets.people import link_by_proof
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, require
+from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
 from app.tickets.text import sanitize
 
 MAX_DESCRIPTION = 4000
@@ -298,9 +299,10 @@ def _move(
     body: str | None,
     now: datetime,
     data: dict[str, Any] | None = None,
+    withdrawal: bool = False,
 ) -> Ticket:
     from_status = ticket.status
-    if not lifecycle.can_transition(from_status, to_status):
+    if not lifecycle.can_transition(from_status, to_status, withdrawal=withdrawal):
         raise InvalidTransition(from_status=from_status, to_status=to_status)
     body = _clean_text(
         body,
@@ -370,19 +372,55 @@ def add_comment(
 
 
 def resident_reply(
-    session: Session, ticket: Ticket, body: str, *, now: datetime | None = None
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    proof: ResidentProof | None,
+    now: datetime | None = None,
 ) -> TicketEvent:
-    """The resident adds information (web or SMS). A ticket waiting for them returns to work."""
-    require(RESIDENT, "resident_reply", ticket)
+    """The resident adds information (web or SMS). A ticket waiting for them returns to work.
+
+    ``proof`` is what their channel proved (see ``app.tickets.proof``); the code alone is
+    enough only on a ticket filed without a mobile or an email.
+    """
+    actor = Actor.resident(proof)
+    require(actor, REPLY, ticket)
     if ticket.status in lifecycle.FINAL_STATUSES:
         raise InvalidTransition("Esta solicitud ya está cerrada; puede ingresar una nueva.")
     now = now or utcnow()
     text = _clean_text(body, field_name="body", required=True)
-    event = _record(session, ticket, RESIDENT, "comment", now, body=text, public=True)
+    event = _record(
+        session, ticket, actor, "comment", now, body=text, public=True, data=trace(proof)
+    )
     if ticket.status == lifecycle.WAITING_RESIDENT:
-        _move(session, ticket, lifecycle.IN_PROGRESS, RESIDENT, body=None, now=now)
+        _move(session, ticket, lifecycle.IN_PROGRESS, actor, body=None, now=now)
     _flush(session)
     return event
+
+
+def withdraw(
+    session: Session,
+    ticket: Ticket,
+    *,
+    proof: ResidentProof | None,
+    now: datetime | None = None,
+) -> Ticket:
+    """The resident withdraws a request that is still open: it is closed with a public note."""
+    actor = Actor.resident(proof)
+    require(actor, WITHDRAW, ticket)
+    if ticket.status not in lifecycle.WITHDRAWABLE:
+        raise InvalidTransition("Esta solicitud ya no está abierta; no se puede retirar.")
+    return _move(
+        session,
+        ticket,
+        lifecycle.CLOSED,
+        actor,
+        body=lifecycle.WITHDRAWN_NOTE,
+        now=now or utcnow(),
+        data={"withdrawn": True, **trace(proof)},
+        withdrawal=True,
+    )
 
 
 def assign(

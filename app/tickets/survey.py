@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from app.models import SURVEY_CHANNELS, SatisfactionRating, Ticket, utcnow
 from app.tickets import lifecycle
 from app.tickets.errors import InvalidTransition, NotFound, ValidationFailed
-from app.tickets.permissions import RESIDENT, SYSTEM
+from app.tickets.permissions import SYSTEM, Actor, require
+from app.tickets.proof import SURVEY, VIA_LINK, ResidentProof, trace
 
 SALT = "conectados.survey"
 MAX_COMMENT = 1000
@@ -60,6 +61,11 @@ def ticket_for_token(session: Session, token: str) -> Ticket:
     return ticket
 
 
+def link_proof(ticket: Ticket) -> ResidentProof:
+    """A valid survey link was sent to the ticket's contact: it proves the survey only."""
+    return ResidentProof(ticket.code, VIA_LINK, frozenset({SURVEY}))
+
+
 def answered(session: Session, ticket: Ticket) -> SatisfactionRating | None:
     return session.scalar(
         select(SatisfactionRating).where(SatisfactionRating.ticket_id == ticket.id)
@@ -73,11 +79,16 @@ def record_satisfaction(
     comment: str | None,
     channel: str,
     *,
+    proof: ResidentProof | None,
     now: datetime | None = None,
 ) -> SatisfactionRating:
-    """Store the resident's rating (1-5) once; close the ticket if it is still resolved."""
+    """Store the resident's rating (1-5) once; close the ticket if it is still resolved.
+    ``proof``: what the resident's channel proved (the code alone only on a contactless ticket).
+    """
     from app.tickets.service import _record, transition  # service imports this module's callers
 
+    actor = Actor.resident(proof)
+    require(actor, SURVEY, ticket)
     if channel not in SURVEY_CHANNELS:
         raise ValidationFailed("Canal desconocido.", field="channel")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -100,12 +111,12 @@ def record_satisfaction(
     _record(
         session,
         ticket,
-        RESIDENT,
+        actor,
         "survey",
         now,
         body=comment,
         public=False,
-        data={"rating": rating, "channel": channel},
+        data={"rating": rating, "channel": channel, **trace(proof)},
     )
     if ticket.status == lifecycle.RESOLVED:
         transition(

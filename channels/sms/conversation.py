@@ -32,6 +32,7 @@ from app.tickets import (
 from app.tickets.codes import MalformedCode, MistypedCode
 from app.tickets.contacts import normalize_mobile
 from app.tickets.lifecycle import OPEN_STATUSES, RESOLVED, WAITING_RESIDENT
+from app.tickets.proof import ResidentProof
 from app.tickets.survey import record_satisfaction
 from channels.sms import replies
 from channels.sms.commands import Command
@@ -129,7 +130,10 @@ def _rating(session: Session, sender: str, digit: str) -> Outcome | None:
     ticket = _pending_survey(session, sender)
     if ticket is None:
         return None
-    record_satisfaction(session, ticket, int(digit), None, "sms")
+    # The survey went to this number, and Twilio's signature proves the message came from it.
+    record_satisfaction(
+        session, ticket, int(digit), None, "sms", proof=ResidentProof.sms(ticket, sender)
+    )
     return Outcome(replies.thanks_for_rating(int(digit)), ticket.id)
 
 
@@ -148,7 +152,7 @@ def _text(session: Session, sender: str, text: str, media: list[str], sid: str) 
     if waiting:
         ticket = waiting[0]
         try:
-            resident_reply(session, ticket, text)
+            resident_reply(session, ticket, text, proof=ResidentProof.sms(ticket, sender))
         except InvalidTransition:
             return Outcome(replies.closed_ticket(ticket.code), ticket.id)
         return Outcome(replies.reply_added(ticket.code), ticket.id)

@@ -9,7 +9,9 @@ from app.catalog import category_choices
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
 from app.forms import show_domain_error
+from app.public.access import proof_required
 from app.public.forms import ReplyForm
+from app.public.grants import browser_proof, may_act
 from app.public.presenters import present
 from app.tickets import (
     RESIDENT,
@@ -22,6 +24,7 @@ from app.tickets import (
     resident_reply,
 )
 from app.tickets.codes import CodeError, display
+from app.tickets.proof import REPLY
 from channels.web import bp
 from channels.web.forms import NewRequestForm
 
@@ -81,10 +84,12 @@ def reply(code: str):
         ticket = get_by_code(db.session, code)
     except (CodeError, DomainError):
         abort(404)
+    if not may_act(ticket, REPLY):  # reading is not acting: the code alone does not answer
+        return proof_required(ticket)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            resident_reply(db.session, ticket, form.body.data)
+            resident_reply(db.session, ticket, form.body.data, proof=browser_proof(ticket))
         except InvalidTransition as error:
             db.session.rollback()
             form.body.errors.append(_(error.message))
