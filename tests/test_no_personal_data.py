@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from app.models import ApiKey, Category, StaffUser, Ticket
 from app.tickets import Actor, add_comment, assign, resident_reply
 from app.tickets.codes import display
+from app.tickets.proof import VIA_LINK, ResidentProof
 from app.tickets.publication import set_public_summary
 
 KEY = "cnd_pii-scan-0123456789"
@@ -121,7 +122,9 @@ def work_them(session):
         if ticket.department_id == agent.department_id:
             assign(session, ticket, agent, Actor.staff(agent))
             add_comment(session, ticket, Actor.staff(agent), STAFF_ANSWER)
-            resident_reply(session, ticket, RESIDENT_TEXTS[7])
+            # as through the signed link their message carried
+            proof = ResidentProof(ticket.code, VIA_LINK)
+            resident_reply(session, ticket, RESIDENT_TEXTS[7], proof=proof)
     set_public_summary(session, tickets[0], Actor.staff(agent), SUMMARY)
     session.commit()
     return agent, tickets

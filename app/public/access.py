@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.extensions import db, limiter
+from app.extensions import db, limiter, lookup_limit
 from app.models import Ticket
 from app.public import bp
 from app.public.forms import CheckCodeForm, SendCodeForm, WithdrawForm
 from app.public.grants import browser_proof, grant, may_act
-from app.public.views import _ticket_or_404, tracking_limit
+from app.public.views import _ticket_or_404
 from app.tickets import DomainError, InvalidTransition, get_by_code, withdraw
 from app.tickets import access_codes as codes_domain
 from app.tickets.codes import CodeError, display
@@ -31,7 +31,7 @@ from app.tickets.proof import (
 
 
 @bp.get("/a/<token>")
-@limiter.limit(tracking_limit)
+@lookup_limit
 def access_link(token: str):
     """The link sent in a message to the ticket's contact: it proves this one purpose."""
     try:
@@ -73,7 +73,7 @@ def render_verify(ticket: Ticket, check_form=None, error: str | None = None, sta
 
 
 @bp.get("/seguimiento/<code>/verificar")
-@limiter.limit(tracking_limit)
+@lookup_limit
 def verify(code: str):
     ticket = _ticket_or_404(code)
     if not needs_proof(ticket):
@@ -147,7 +147,7 @@ def proof_required(ticket: Ticket):
 
 
 @bp.route("/seguimiento/<code>/retirar", methods=["GET", "POST"])
-@limiter.limit(tracking_limit)
+@lookup_limit
 def withdraw_request(code: str):
     """A confirmation page, then the withdrawal (needs proof, like answering)."""
     ticket = _ticket_or_404(code)
