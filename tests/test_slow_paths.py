@@ -159,6 +159,9 @@ def procfile_command(name: str) -> list[str]:
         kind, _, command = line.partition(":")
         if kind.strip() == name:
             words = shlex.split(command)
+            # The Procfile's own settings (APP_ENV=production) give way to the test's worker_env.
+            while "=" in words[0]:
+                words.pop(0)
             assert words[0] == "flask"
             return [sys.executable, "-m", *words]
     raise AssertionError(f"no {name} in the Procfile")
