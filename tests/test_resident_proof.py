@@ -24,6 +24,7 @@ from app.models import (
 from app.tickets import Actor, transition
 from app.tickets.codes import display
 from tests.test_sms_inbound import text as sms
+from tests.test_survey_and_housekeeping import tamper
 
 MOBILE = "+56987654321"
 EMAIL = "maria@example.cl"
@@ -213,7 +214,7 @@ def test_a_link_serves_its_own_ticket_and_purpose_only(client, demo, waiting, ad
 
 def test_a_tampered_or_expired_link_is_refused_in_spanish(app, client, demo, waiting):
     link = link_in(demo, waiting, "info_requested")
-    tampered = client.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"))
+    tampered = client.get(tamper(link))
     assert tampered.status_code == 404
     assert "El enlace no es válido" in tampered.get_data(as_text=True)
     app.config["RESIDENT_LINK_MAX_AGE_DAYS"] = -1

@@ -60,10 +60,17 @@ def test_the_survey_email_carries_a_signed_link_that_opens_the_form(
     assert session.scalar(select(SatisfactionRating).where(SatisfactionRating.rating == 1)) is None
 
 
+def tamper(token: str) -> str:
+    """Change the signature's first character: its last ones may carry only padding bits, so
+    changing those can leave the decoded signature as it was (a rare false pass)."""
+    at = token.rindex(".") + 1
+    return token[:at] + ("B" if token[at] == "A" else "A") + token[at + 1 :]
+
+
 def test_a_tampered_or_expired_link_is_refused(app, client, resolved_ticket):
     token = make_token(resolved_ticket)
     with pytest.raises(SurveyLinkInvalid):
-        read_token(token[:-2] + "xx")
+        read_token(tamper(token))
     with pytest.raises(SurveyLinkExpired):
         read_token(make_token(resolved_ticket), max_age_days=-1)
     assert client.get("/encuesta/no-es-un-token").status_code == 404
