@@ -89,11 +89,15 @@ def rows(dashboard: Dashboard, figure: str | None = None) -> Iterator[Row]:
                 yield row
 
 
+# What a spreadsheet may take as the start of a formula or a command (OWASP's list, and "|").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|")
+
+
 def _cell(value: object) -> object:
     """Empty for no value; text that a spreadsheet would run as a formula is quoted."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Notification, SmsSuppression, utcnow
+from app.models import Notification, SmsSuppression, Ticket, utcnow
 from app.notifications.errors import DeliveryError
 from app.tickets.errors import InvalidTransition, NotFound, PermissionDenied
 from app.tickets.permissions import Actor, require
@@ -257,18 +257,24 @@ def record_provider_status(
 
 
 def retry_notification(
-    session: Session, notification_id: int, actor: Actor, now: datetime | None = None
+    session: Session,
+    notification_id: int,
+    actor: Actor,
+    now: datetime | None = None,
+    *,
+    ticket: Ticket | None = None,
 ) -> Notification:
     """Staff send a failed notification again: a new outbox row (the failed one stays, as history).
 
-    Refused for a number that opted out: only the resident can undo that (ALTA/START).
+    Refused for a number that opted out: only the resident can undo that (ALTA/START). When the
+    request names a ticket (its page), the notification must be one of that ticket's own.
     """
     from app.notifications.outbox import add, is_suppressed
     from app.notifications.templates import Rendered
     from app.tickets.service import _record
 
     failed = session.get(Notification, notification_id)
-    if failed is None:
+    if failed is None or (ticket is not None and failed.ticket_id != ticket.id):
         raise NotFound("No existe esa notificación.")
     if actor.kind != "staff":
         raise PermissionDenied(action="retry_notification", role=actor.kind)

@@ -250,7 +250,10 @@ def retry_notice(code: str, notification_id: int):
     ticket = _load(code)
     form = ActionForm(formdata=None)
     try:
-        retry_notification(db.session, notification_id, Actor.staff(current_user))
+        retry_notification(db.session, notification_id, Actor.staff(current_user), ticket=ticket)
+    except NotFound:  # not a notification of this ticket
+        db.session.rollback()
+        abort(404)
     except DomainError as error:
         db.session.rollback()
         form.form_errors.append(_(error.message))

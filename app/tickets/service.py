@@ -19,9 +19,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
 from app.tickets import codes, lifecycle, sla
 from app.tickets.contacts import given_contact
-from app.tickets.errors import InvalidTransition, NotFound, StaleTicket, ValidationFailed
+from app.tickets.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleTicket,
+    ValidationFailed,
+)
 from app.tickets.people import link_by_proof
-from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, require
+from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, may, require
 from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
 from app.tickets.text import sanitize
 
@@ -516,11 +522,18 @@ def mark_duplicate(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Close ``ticket`` as a duplicate of ``original`` (followed to the root of a chain)."""
+    """Close ``ticket`` as a duplicate of ``original`` (followed to the root of a chain).
+
+    The original must be a ticket the actor may work too: an agent cannot send a resident's
+    follow-up (or a note) to another unit's ticket."""
     require(actor, "mark_duplicate", ticket)
     _check_version(ticket, expected_version)
     while original.duplicate_of is not None:
         original = original.duplicate_of
+    if not may(actor, "mark_duplicate", original):
+        raise PermissionDenied(
+            "Solo puede marcarla como duplicada de una solicitud que usted puede atender."
+        )
     if original.id == ticket.id:
         raise ValidationFailed(
             "Una solicitud no puede ser duplicada de sí misma.", field="original"

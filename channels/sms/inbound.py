@@ -7,6 +7,8 @@ Idempotent by MessageSid. The reply is TwiML, at once: no outbound call here.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -58,12 +60,22 @@ def twiml(text: str | None) -> Response:
     return Response(str(response), mimetype="application/xml")
 
 
+def is_web_link(url: str) -> bool:
+    """http(s) with a host: never javascript:, data:, file: or anything a link could run."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def media_urls() -> list[str]:
     try:
         count = min(int(request.form.get("NumMedia", "0") or 0), 10)
     except ValueError:
         count = 0
-    return [url for i in range(count) if (url := request.form.get(f"MediaUrl{i}"))]
+    urls = (request.form.get(f"MediaUrl{i}") or "" for i in range(count))
+    return [url.strip() for url in urls if is_web_link(url)]
 
 
 @bp.post("/inbound")
@@ -115,11 +127,8 @@ def status_callback():
     if not sid or status not in KNOWN_STATUSES:
         return Response(status=204)
     notification = record_provider_status(db.session, sid, status, error)
-    if error == OPTED_OUT:
-        recipient = twilio_field("To", limit=MAX_NUMBER) or (
-            notification.recipient if notification else None
-        )
-        if recipient:
-            suppress_number(db.session, recipient, "21610")
+    # Only the number our own notification went to: never whatever "To" the callback names.
+    if error == OPTED_OUT and notification is not None and notification.channel == "sms":
+        suppress_number(db.session, notification.recipient, "21610")
     db.session.commit()
     return Response(status=204)
