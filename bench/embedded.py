@@ -55,6 +55,7 @@ def embedded_env(database: Path, port: int, **extra: str) -> dict[str, str]:
     env.update(
         {
             "FLASK_APP": "app",
+            "APP_ENV": "development",  # as bin/run: no real SECRET_KEY needed
             "DATABASE_URL": f"sqlite:///{database}",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,

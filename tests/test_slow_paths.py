@@ -159,6 +159,8 @@ def procfile_command(name: str) -> list[str]:
         kind, _, command = line.partition(":")
         if kind.strip() == name:
             words = shlex.split(command)
+            while "=" in words[0]:  # VAR=value prefixes (APP_ENV=production): the test's env
+                words.pop(0)
             assert words[0] == "flask"
             return [sys.executable, "-m", *words]
     raise AssertionError(f"no {name} in the Procfile")
