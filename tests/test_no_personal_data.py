@@ -13,7 +13,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from app.models import ApiKey, Category, StaffUser, Ticket
-from app.tickets import Actor, add_comment, assign, resident_reply
+from app.tickets import Actor, add_comment, assign, mark_duplicate, resident_reply
 from app.tickets.codes import display
 from app.tickets.proof import VIA_LINK, ResidentProof
 from app.tickets.publication import set_public_summary
@@ -114,8 +114,9 @@ def file_everywhere(client, session, login):
 
 
 def work_them(session):
-    """Staff answer (naming the resident, as people do), a resident replies, and one ticket
-    gets a public summary, so the feeds have text that must and must not show."""
+    """Staff answer (naming the resident, as people do), a resident replies, one ticket is
+    marked a duplicate of another and one gets a public summary, so the feeds have text that
+    must and must not show."""
     agent = session.scalar(select(StaffUser).where(StaffUser.email == "agente@demo.penalolen.cl"))
     tickets = session.scalars(select(Ticket).order_by(Ticket.id)).all()
     for ticket in tickets:
@@ -125,6 +126,9 @@ def work_them(session):
             # as through the signed link their message carried
             proof = ResidentProof(ticket.code, VIA_LINK)
             resident_reply(session, ticket, RESIDENT_TEXTS[7], proof=proof)
+    # The walk-in asked for the same as the web request: the duplicate's resident must not
+    # learn the original's code (it is the other resident's secret).
+    mark_duplicate(session, tickets[3], tickets[0], Actor.staff(agent))
     set_public_summary(session, tickets[0], Actor.staff(agent), SUMMARY)
     session.commit()
     return agent, tickets

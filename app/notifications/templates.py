@@ -193,16 +193,16 @@ def rejected(ticket: Ticket, channel: str, reason: str) -> Rendered:
     )
 
 
-def duplicate(ticket: Ticket, channel: str, original: Ticket) -> Rendered:
-    code, original_code = codes.display(ticket.code), codes.display(original.code)
-    link = tracking_link(original.code)
+def duplicate(ticket: Ticket, channel: str, original: Ticket) -> Rendered:  # noqa: ARG001
+    # The original's code belongs to whoever filed it: it is never told to this resident.
+    code = codes.display(ticket.code)
+    link = tracking_link(ticket.code)
     subject = _("Su solicitud N. %(code)s ya estaba ingresada", code=code)
     if channel == "sms":
         text = _(
-            "Su solicitud %(code)s es la misma que la N. %(orig)s; su seguimiento continua en "
-            "%(link)s",
+            "Su solicitud %(code)s es la misma que otra ya ingresada, que la municipalidad esta "
+            "atendiendo. Vea %(link)s",
             code=code,
-            orig=original_code,
             link=link,
         )
         return Rendered(subject, text)
@@ -210,14 +210,13 @@ def duplicate(ticket: Ticket, channel: str, original: Ticket) -> Rendered:
         subject,
         [
             _(
-                "Su solicitud N. %(code)s es la misma que la N. %(orig)s, que ya estamos "
-                "atendiendo. Su seguimiento continúa allí.",
+                "Su solicitud N. %(code)s es la misma que otra ya ingresada, que la "
+                "Municipalidad está atendiendo.",
                 code=code,
-                orig=original_code,
             )
         ],
         link,
-        _("Siga la solicitud N. %(orig)s", orig=original_code),
+        _("Vea el detalle de su solicitud"),
     )
 
 

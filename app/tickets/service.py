@@ -540,13 +540,13 @@ def mark_duplicate(
         )
     now = now or utcnow()
     ticket.duplicate_of = original
-    display = codes.display(original.code)
     _move(
         session,
         ticket,
         lifecycle.DUPLICATE,
         actor,
-        body=f"Esta solicitud es la misma que la N. {display}; su seguimiento continúa allí.",
+        # Not the original's code: it is the other resident's secret.
+        body="Esta solicitud es la misma que otra ya ingresada, que la Municipalidad atiende.",
         now=now,
         data={"original": original.code},
     )
