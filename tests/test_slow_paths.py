@@ -209,12 +209,12 @@ def test_the_scheduler_comes_back_after_redis_restarts(
     env = worker_env(database_url, own_redis.url, twilio, smtp)
     with process(*procfile("worker", env)) as worker:
         locks = lambda: own_redis.client().exists("rq:scheduler-lock:sms")  # noqa: E731
-        _wait_until(locks, 20, "the scheduler started")
+        _wait_until(locks, 30, "the scheduler started")
         time.sleep(2)  # the worker's start-up chores are done: it waits on the queues
         own_redis.stop()
         time.sleep(3)  # the scheduler's heartbeat fails: RQ's scheduler process dies
         own_redis.start()  # a new, empty Redis on the same port
-        _wait_until(locks, 20, "the scheduler back")
+        _wait_until(locks, 30, "the scheduler back")
 
         session.add(
             Notification(
