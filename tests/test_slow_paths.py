@@ -154,16 +154,21 @@ def test_a_frozen_redis_slows_neither_the_web_form_nor_the_sms_webhook(
 # --- a slow SMTP server and the SMS ---------------------------------------------------------------
 
 
-def procfile_command(name: str) -> list[str]:
+def procfile(name: str, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The Procfile's command for ``name``, as a command line and its environment (the test's
+    ``env`` plus the line's own ``VAR=value`` prefixes, such as ``APP_ENV=production``)."""
     for line in (ROOT / "Procfile").read_text().splitlines():
         kind, _, command = line.partition(":")
         if kind.strip() == name:
             words = shlex.split(command)
-            # The Procfile's own settings (APP_ENV=production) give way to the test's worker_env.
-            while "=" in words[0]:
-                words.pop(0)
+            env = dict(env)
+            while re.fullmatch(r"[A-Z_]+=.*", words[0]):
+                key, _, value = words.pop(0).partition("=")
+                env[key] = value
+            if env.get("APP_ENV") == "production":  # as production demands
+                env["SECRET_KEY"] = "a-test-secret-long-enough-for-production"
             assert words[0] == "flask"
-            return [sys.executable, "-m", *words]
+            return [sys.executable, "-m", *words], env
     raise AssertionError(f"no {name} in the Procfile")
 
 
@@ -186,7 +191,7 @@ def test_a_slow_smtp_server_does_not_delay_sms(
         return session.scalar(query.where(Notification.status == "sent"))
 
     env = {**worker_env(database_url, own_redis.url, twilio, smtp), "MAIL_TIMEOUT_SECONDS": "30"}
-    with process(procfile_command("worker"), env), process(procfile_command("mailer"), env):
+    with process(*procfile("worker", env)), process(*procfile("mailer", env)):
         _wait_until(lambda: smtp.messages, 30, "an email handed to the slow server")
         waited = _wait_until(lambda: twilio.bodies_to("+56990001001"), 20, "the SMS")
         assert emails_sent() == 0  # both emails still wait for the server
@@ -202,14 +207,14 @@ def test_the_scheduler_comes_back_after_redis_restarts(
 ):
     twilio, smtp = providers
     env = worker_env(database_url, own_redis.url, twilio, smtp)
-    with process(procfile_command("worker"), env) as worker:
+    with process(*procfile("worker", env)) as worker:
         locks = lambda: own_redis.client().exists("rq:scheduler-lock:sms")  # noqa: E731
-        _wait_until(locks, 20, "the scheduler started")
+        _wait_until(locks, 30, "the scheduler started")
         time.sleep(2)  # the worker's start-up chores are done: it waits on the queues
         own_redis.stop()
         time.sleep(3)  # the scheduler's heartbeat fails: RQ's scheduler process dies
         own_redis.start()  # a new, empty Redis on the same port
-        _wait_until(locks, 20, "the scheduler back")
+        _wait_until(locks, 30, "the scheduler back")
 
         session.add(
             Notification(

@@ -126,7 +126,9 @@ class Supervisor:
             if scheduler is None or _asked_to_stop(worker):
                 return
             process = scheduler._process  # noqa: SLF001 - RQ keeps the process handle here
-            if process is not None and process.is_alive():
+            # Only a scheduler that ran and died: one RQ has not started yet (or that another
+            # worker's scheduler holds the locks for) is RQ's business.
+            if process is None or process.is_alive():
                 return
             try:
                 if scheduler.acquire_locks(auto_start=True):
