@@ -1,6 +1,7 @@
-"""Migration 0008 on a database holding data written by the previous schema (SQLite locally,
-Postgres in CI): every ticket gets its own copy of its contact, a texted-in ticket keeps the
-number it came from, unproved links are undone, nothing is lost, and it goes back down."""
+"""Migrations 0008 and 0013 on a database holding data written by the previous schema (SQLite
+locally, Postgres in CI): every ticket gets its own copy of its contact, a texted-in ticket keeps
+the number it came from, unproved links are undone, nothing is lost, and it goes back down; a
+ticket filed by staff keeps who filed it."""
 
 from __future__ import annotations
 
@@ -144,3 +145,39 @@ def test_existing_contacts_become_each_tickets_own_details(scratch_app):
         assert "ticket_contacts" not in tables and "contact_changes" not in tables
         upgrade(revision=HEAD)  # and up again
         assert db.session.query(TicketContact).count() == 5
+
+
+def test_migration_0013_takes_who_filed_each_ticket_from_its_created_event(scratch_app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with scratch_app.app_context():
+        upgrade(revision="0007_queue_indexes")
+        with db.engine.begin() as conn:
+            _legacy_rows(conn)  # tickets 1..6; ticket 4 was filed at the counter
+            now = _at(conn.dialect.name, 0)
+            conn.execute(
+                text(
+                    "INSERT INTO staff_users (id, email, name, password_hash, role, active, "
+                    "created_at) VALUES (7, 'meson@x.cl', 'Mesón', '-', 'counter', :t, :now)"
+                ),
+                {"t": True, "now": now},
+            )
+            for ticket, kind, actor in ((4, "staff", 7), (3, "resident", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO ticket_events (ticket_id, created_at, actor_kind, actor_id, "
+                        "kind, public) VALUES (:t, :now, :kind, :actor, 'created', :p)"
+                    ),
+                    {"t": ticket, "now": now, "kind": kind, "actor": actor, "p": True},
+                )
+        upgrade(revision="0013_access_log")
+        with db.engine.connect() as conn:
+            filed = dict(conn.execute(text("SELECT id, filed_by_id FROM tickets")).all())
+        assert filed == {1: None, 2: None, 3: None, 4: 7, 5: None, 6: None}
+        downgrade(revision="0012_resident_access_codes")
+        with db.engine.connect() as conn:
+            columns = conn.execute(text("SELECT * FROM tickets")).keys()
+        assert "filed_by_id" not in columns

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic's autogenerate sees them through here)."""
 
 from app.models.access import ResidentAccessCode
+from app.models.access_log import AccessLogEntry
 from app.models.base import AppendOnlyError, Base, UTCDateTime, utcnow
 from app.models.dashboards import DASHBOARD_INDEXES
 from app.models.messaging import ApiKey, Notification, SmsSuppression
@@ -12,6 +13,7 @@ from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
 from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketEvent
 
 __all__ = [
+    "AccessLogEntry",
     "CHANNELS",
     "DASHBOARD_INDEXES",
     "ROLES",

@@ -83,6 +83,9 @@ class Ticket(Base):
     # resident's own words unless staff rewrote them). NULL: feeds carry no text.
     public_summary: Mapped[str | None] = mapped_column(Text)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    # The staff member who filed it (counter, phone, API with a staff session): they took the
+    # contact details down, so they may see them again (need to know; see permissions).
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -128,7 +131,8 @@ class Ticket(Base):
     contact: Mapped[TicketContact | None] = relationship(
         back_populates="ticket", uselist=False, foreign_keys="TicketContact.ticket_id"
     )
-    assignee: Mapped[StaffUser | None] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship(foreign_keys=[assignee_id])
+    filed_by: Mapped[StaffUser | None] = relationship(foreign_keys=[filed_by_id])
     duplicate_of: Mapped[Ticket | None] = relationship(remote_side=[id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", viewonly=True

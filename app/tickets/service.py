@@ -234,6 +234,7 @@ def file_ticket(
             channel_data=intake.channel_data or None,
             api_key_id=intake.api_key_id,
             contact=contact,
+            filed_by_id=actor.user_id,
             created_at=now,
             updated_at=now,
             paused_business_minutes=0,
