@@ -154,7 +154,7 @@ def test_an_admin_drills_into_another_department(client, login, make_user, desk)
 
 
 def test_csv_cells_never_start_a_formula():
-    from app.dashboards.export import _cell
+    from app.spreadsheet import safe_cell as _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert (_cell("Luminaria"), _cell(None), _cell(3)) == ("Luminaria", "", 3)

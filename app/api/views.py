@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -38,9 +39,9 @@ from app.tickets import (
     add_comment,
     file_ticket,
     get_by_code,
-    may,
     transition,
 )
+from app.tickets.access_log import contact_shown
 from app.tickets.codes import MistypedCode
 from app.tickets.lifecycle import OPEN_STATUSES
 
@@ -51,8 +52,6 @@ blp = Blueprint(
 
 def domain_abort(error: DomainError):
     db.session.rollback()
-    from flask_babel import gettext as _
-
     message = _(error.message)
     if isinstance(error, ValidationFailed):
         field = error.details.get("field", "_schema")
@@ -212,12 +211,22 @@ class TicketByCode(MethodView):
 class TicketContactView(MethodView):
     @blp.response(200, StaffContactSchema)
     def get(self, code):
-        """Staff session only: the contact details given with this ticket (notices go there)."""
+        """Staff session only, need to know (the ticket's department, who filed it, admins):
+        the contact details given with this ticket (notices go there). Each answer is
+        recorded in the access trail."""
         user = require_staff()
         ticket = ticket_or_404(code)
-        if not may(Actor.staff(user), "read", ticket):
-            abort(403, message="No puede ver esta solicitud.")
-        return {"contact": ticket.contact, "person_id": ticket.person_id}
+        if not contact_shown(db.session, Actor.staff(user), ticket, kind="contact_api"):
+            abort(
+                403,
+                message=_(
+                    "Datos de contacto reservados: los ven la unidad de la solicitud, "
+                    "quien la ingresó y la administración."
+                ),
+            )
+        answer = {"contact": ticket.contact, "person_id": ticket.person_id}
+        db.session.commit()  # the access-trail row
+        return answer
 
 
 @blp.route("/tickets/<code>/events")

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 from app.dashboards.dashboard import Dashboard
+from app.spreadsheet import safe_cell
 
 Row = tuple[str, str, str, object]
 FIGURES = (
@@ -89,25 +90,12 @@ def rows(dashboard: Dashboard, figure: str | None = None) -> Iterator[Row]:
                 yield row
 
 
-# What a spreadsheet may take as the start of a formula or a command (OWASP's list, and "|").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|")
-
-
-def _cell(value: object) -> object:
-    """Empty for no value; text that a spreadsheet would run as a formula is quoted."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(dashboard: Dashboard, figure: str | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     span = dashboard.scope.span
     writer.writerow(["figura", "fila", "columna", "valor", "desde", "hasta"])
     for row in rows(dashboard, figure):
-        cells = [_cell(cell) for cell in row]
+        cells = [safe_cell(cell) for cell in row]
         writer.writerow([*cells, span.first.isoformat(), span.last.isoformat()])
     return buffer.getvalue()

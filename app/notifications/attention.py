@@ -1,7 +1,8 @@
 """Notifications that need staff attention, in one place (``/staff/avisos``): failed ones
 (the provider refused them, or gave up after every attempt) and stuck ones (not out after
-``STUCK_AFTER``). Need to know: department staff see their department's tickets' notifications,
-admins all; staff without a department see none."""
+``STUCK_AFTER``). Need to know: department staff see the notifications of the tickets whose
+contact they may see (their department's, and those they filed), admins all; staff without a
+department see none."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import Notification, Ticket
+from app.models import Notification
 from app.tickets.errors import NotFound
-from app.tickets.permissions import ADMIN, Actor
+from app.tickets.permissions import ADMIN, Actor, contact_visible_where
 
 STUCK_AFTER = timedelta(minutes=15)
 FAILED = ("failed", "undelivered")
@@ -47,11 +48,12 @@ def may_see_notices(actor: Actor) -> bool:
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:
+    """The need-to-know rule of the ticket pages (``contact_visible_where``)."""
     if not may_see_notices(actor):
         return false()
     if actor.role == ADMIN:
         return true()
-    return Notification.ticket.has(Ticket.department_id == actor.user.department_id)
+    return Notification.ticket.has(contact_visible_where(actor))
 
 
 def _stuck(now: datetime) -> ColumnElement[bool]:

@@ -26,6 +26,7 @@ from app.models import (
 from app.staff import bp
 from app.staff.auth import start_session
 from app.staff.forms import (
+    ROLE_LABELS,
     ApiKeyForm,
     CalendarForm,
     CategoryForm,
@@ -35,6 +36,7 @@ from app.staff.forms import (
     UserForm,
 )
 from app.tickets import Actor, may
+from app.tickets.access_log import changed_fields, record_admin_change, record_user_changes
 from app.tickets.sla import business_calendar
 
 
@@ -50,6 +52,21 @@ def admins_only():
         abort(403)
 
 
+def _admin() -> Actor:
+    return Actor.staff(current_user)
+
+
+def _named(changes: dict[str, list]) -> dict[str, list]:
+    """A unit by its name in the trail (the number means nothing to a reader)."""
+    if "department_id" in changes:
+        names = [
+            db.session.get(Department, d).name if d is not None else None
+            for d in changes.pop("department_id")
+        ]
+        changes["department"] = names
+    return changes
+
+
 def _departments() -> list[tuple[int | str, str]]:
     rows = db.session.scalars(select(Department).order_by(Department.name)).all()
     return [("", _("Ninguna"))] + [(d.id, d.name) for d in rows]
@@ -63,6 +80,7 @@ def admin_home():
         departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
         categories=db.session.scalars(select(Category).order_by(Category.name)).all(),
         keys=db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all(),
+        role_labels=ROLE_LABELS,
     )
 
 
@@ -84,20 +102,42 @@ def admin_user(user_id: int | None):
         elif user is None and not form.password.data:
             form.password.errors.append(_("Escriba una contraseña inicial."))
         else:
-            user = user or StaffUser(email=email, password_hash="")
-            if user.id is None:
-                db.session.add(user)
-            user.email, user.name, user.role = email, form.name.data, form.role.data
-            user.department_id = form.department.data if form.role.data != "admin" else None
-            user.active = form.active.data
-            if form.password.data:
-                user.set_password(form.password.data)  # a reset ends the person's sessions
+            user = _save_user(user, form, email)
             db.session.commit()
             if user is current_user._get_current_object():  # noqa: SLF001
                 start_session(user)  # an admin resetting their own password stays in
             flash(_("Usuario guardado."))
             return redirect(url_for("staff.admin_home"), code=303)
     return render_template("staff/admin/form.html", form=form, title=_("Usuario"))
+
+
+def _save_user(user: StaffUser | None, form: UserForm, email: str) -> StaffUser:
+    """Apply the form and record each kind of change in the access trail."""
+    created = user is None
+    new = {
+        "email": email,
+        "name": form.name.data,
+        "role": form.role.data,
+        "department_id": form.department.data if form.role.data != "admin" else None,
+        "active": form.active.data,
+    }
+    changes = _named(changed_fields(user, new))
+    user = user or StaffUser(email=email, password_hash="")
+    if created:
+        db.session.add(user)
+    for field, value in new.items():
+        setattr(user, field, value)
+    if form.password.data:
+        user.set_password(form.password.data)  # a reset ends the person's sessions
+    record_user_changes(
+        db.session,
+        _admin(),
+        f"{user.name} <{user.email}>",
+        changes,
+        created=created,
+        password_reset=bool(form.password.data),
+    )
+    return user
 
 
 @bp.route("/admin/unidades/nueva", methods=["GET", "POST"], defaults={"department_id": None})
@@ -112,10 +152,16 @@ def admin_department(department_id: int | None):
         if clash is not None and clash is not department:
             form.code.errors.append(_("Ya existe una unidad con ese código."))
         else:
+            new = {f.name: f.data for f in form if f.name != "csrf_token"}
+            new["description"] = new["description"] or ""
+            changes = changed_fields(department, new)
+            kind = "department_changed" if department else "department_created"
             department = department or Department()
             form.populate_obj(department)
             department.description = department.description or ""
             db.session.add(department)
+            if changes:
+                record_admin_change(db.session, _admin(), kind, department.name, changes)
             db.session.commit()
             flash(_("Unidad guardada."))
             return redirect(url_for("staff.admin_home"), code=303)
@@ -141,16 +187,7 @@ def admin_category(category_id: int | None):
         if clash is not None and clash is not category:
             form.code.errors.append(_("Ya existe una categoría con ese código."))
         else:
-            category = category or Category()
-            category.code, category.name = form.code.data, form.name.data
-            category.department_id = form.department.data
-            category.description = form.description.data or ""
-            category.keywords = form.keywords.data or ""
-            category.first_response_minutes = form.first_response_hours.data * 60
-            category.resolution_minutes = form.resolution_days.data * per_day
-            category.sensitive = form.sensitive.data
-            category.active = form.active.data
-            db.session.add(category)
+            category = _save_category(category, form, per_day)
             db.session.commit()
             flash(_("Categoría guardada. Los nuevos plazos rigen para las solicitudes nuevas."))
             return redirect(url_for("staff.admin_category", category_id=category.id), code=303)
@@ -170,6 +207,29 @@ def admin_category(category_id: int | None):
     )
 
 
+def _save_category(category: Category | None, form: CategoryForm, per_day: int) -> Category:
+    new = {
+        "code": form.code.data,
+        "name": form.name.data,
+        "department_id": form.department.data,
+        "description": form.description.data or "",
+        "keywords": form.keywords.data or "",
+        "first_response_minutes": form.first_response_hours.data * 60,
+        "resolution_minutes": form.resolution_days.data * per_day,
+        "sensitive": form.sensitive.data,
+        "active": form.active.data,
+    }
+    changes = _named(changed_fields(category, new))
+    kind = "category_changed" if category else "category_created"
+    category = category or Category()
+    for field, value in new.items():
+        setattr(category, field, value)
+    db.session.add(category)
+    if changes:
+        record_admin_change(db.session, _admin(), kind, category.name, changes)
+    return category
+
+
 @bp.post("/admin/categorias/<int:category_id>/plantillas")
 def admin_template(category_id: int):
     category = db.session.get(Category, category_id) or abort(404)
@@ -180,6 +240,8 @@ def admin_template(category_id: int):
                 category=category, kind=form.kind.data, title=form.title.data, body=form.body.data
             )
         )
+        target = f"{category.name}: {form.title.data}"
+        record_admin_change(db.session, _admin(), "template_added", target)
         db.session.commit()
         flash(_("Respuesta tipo agregada."))
     else:
@@ -190,6 +252,10 @@ def admin_template(category_id: int):
 @bp.post("/admin/plantillas/<int:template_id>/desactivar")
 def admin_template_disable(template_id: int):
     template = db.session.get(ResponseTemplate, template_id) or abort(404)
+    if template.active:
+        where = template.category.name if template.category else None
+        target = f"{where}: {template.title}" if where else template.title
+        record_admin_change(db.session, _admin(), "template_disabled", target)
     template.active = False
     db.session.commit()
     return redirect(url_for("staff.admin_category", category_id=template.category_id), code=303)
@@ -217,10 +283,7 @@ def admin_calendar():
                 _("Escriba horas válidas (HH:MM) y un fin posterior al inicio.")
             )
         else:
-            for key, value in (("WORKDAY_START", start), ("WORKDAY_END", end)):
-                setting = db.session.get(Setting, key) or Setting(key=key)
-                setting.value = value
-                db.session.add(setting)
+            _save_hours(calendar, start, end)
             db.session.commit()
             flash(_("Horario guardado."))
             return redirect(url_for("staff.admin_calendar"), code=303)
@@ -229,9 +292,13 @@ def admin_calendar():
         if day is None:
             day_form.day.errors.append(_("Escriba la fecha como AAAA-MM-DD."))
         else:
-            closed = db.session.get(ClosedDay, day) or ClosedDay(day=day)
+            closed = db.session.get(ClosedDay, day)
+            changes = changed_fields(closed, {"reason": day_form.reason.data or ""})
+            closed = closed or ClosedDay(day=day)
             closed.reason = day_form.reason.data or ""
             db.session.add(closed)
+            target = day.isoformat()
+            record_admin_change(db.session, _admin(), "closed_day_added", target, changes)
             db.session.commit()
             flash(_("Día sin atención agregado."))
             return redirect(url_for("staff.admin_calendar"), code=303)
@@ -239,9 +306,27 @@ def admin_calendar():
     return render_template("staff/admin/calendar.html", form=form, day_form=day_form, days=days)
 
 
+def _save_hours(calendar, start: str, end: str) -> None:
+    old = {
+        "workday_start": calendar.workday_start.strftime("%H:%M"),
+        "workday_end": calendar.workday_end.strftime("%H:%M"),
+    }
+    changes = {f: [old[f], new] for f, new in (("workday_start", start), ("workday_end", end))}
+    changes = {f: pair for f, pair in changes.items() if pair[0] != pair[1]}
+    for key, value in (("WORKDAY_START", start), ("WORKDAY_END", end)):
+        setting = db.session.get(Setting, key) or Setting(key=key)
+        setting.value = value
+        db.session.add(setting)
+    if changes:
+        record_admin_change(db.session, _admin(), "calendar_changed", None, changes)
+
+
 @bp.post("/admin/calendario/<day>/quitar")
 def admin_closed_day_remove(day: str):
     closed = db.session.get(ClosedDay, bounded_date(day) or abort(404)) or abort(404)
+    changes = {"reason": [closed.reason or None, None]}
+    target = closed.day.isoformat()
+    record_admin_change(db.session, _admin(), "closed_day_removed", target, changes)
     db.session.delete(closed)
     db.session.commit()
     return redirect(url_for("staff.admin_calendar"), code=303)
@@ -256,22 +341,29 @@ def admin_api_keys():
             form.name.errors.append(_("Ya existe una clave con ese nombre."))
         else:
             new_key = "cnd_" + secrets.token_urlsafe(32)
-            db.session.add(
-                ApiKey(
-                    name=form.name.data,
-                    prefix=new_key[:10],
-                    key_hash=ApiKey.hash_key(new_key),
-                    staff_integration=form.staff_integration.data,
-                )
+            key = ApiKey(
+                name=form.name.data,
+                prefix=new_key[:10],
+                key_hash=ApiKey.hash_key(new_key),
+                staff_integration=form.staff_integration.data,
             )
+            db.session.add(key)
+            changes = {"staff_integration": [None, key.staff_integration]}
+            record_admin_change(db.session, _admin(), "api_key_created", _key_name(key), changes)
             db.session.commit()
     keys = db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all()
     return render_template("staff/admin/keys.html", form=form, keys=keys, new_key=new_key)
 
 
+def _key_name(key: ApiKey) -> str:
+    return f"{key.name} ({key.prefix}…)"
+
+
 @bp.post("/admin/claves/<int:key_id>/revocar")
 def admin_api_key_revoke(key_id: int):
     key = db.session.get(ApiKey, key_id) or abort(404)
+    if key.revoked_at is None:
+        record_admin_change(db.session, _admin(), "api_key_revoked", _key_name(key))
     key.revoked_at = key.revoked_at or utcnow()
     db.session.commit()
     flash(_("Clave revocada."))

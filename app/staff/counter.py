@@ -17,15 +17,17 @@ from app.staff.forms import CounterForm
 from app.tickets import (
     Actor,
     NotFound,
+    PermissionDenied,
     TicketIntake,
     ValidationFailed,
     get_by_code,
+    may_see_contact,
     open_ticket,
     require,
 )
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
-from app.tickets.people import counter_matches
+from app.tickets.people import Matches, counter_matches
 
 
 def _prefill(form: CounterForm, person: Contact) -> None:
@@ -47,6 +49,30 @@ def _chosen(matches, person_id: int | None) -> Contact | None:
     return chosen
 
 
+def _intake(form: CounterForm) -> TicketIntake:
+    return TicketIntake(
+        channel=form.source.data if form.source.data in ("counter", "phone") else "counter",
+        category_id=form.category.data,
+        description=form.description.data,
+        address=form.address.data,
+        name=form.name.data,
+        rut=form.rut.data,
+        mobile=form.mobile.data,
+        email=form.email.data,
+        consent_notify=form.consent.data,
+        rut_attested=form.rut_attested.data,
+    )
+
+
+def _matches(actor: Actor, search: str) -> Matches:
+    """The people found for what was typed; need to know: a role that does not serve people
+    at the counter gets a 403 (and the search box is not offered to it)."""
+    try:
+        return counter_matches(db.session, actor, search)
+    except PermissionDenied:
+        abort(403)
+
+
 @bp.route("/counter", methods=["GET", "POST"])
 def counter():
     actor = Actor.staff(current_user)
@@ -54,51 +80,42 @@ def counter():
     form = CounterForm()
     form.category.choices = category_choices(db.session, include_triage=True)
     search = request.args.get("buscar", "").strip()
-    matches = counter_matches(db.session, search)
-    chosen = _chosen(matches, request.args.get("persona", type=int))
-    if request.method == "GET":
-        if chosen is not None:
-            _prefill(form, chosen)
-        elif search and stdnum_rut.is_valid(search):
-            form.rut.data = format_rut(stdnum_rut.compact(search))
     if form.validate_on_submit():
-        intake = TicketIntake(
-            channel=form.source.data if form.source.data in ("counter", "phone") else "counter",
-            category_id=form.category.data,
-            description=form.description.data,
-            address=form.address.data,
-            name=form.name.data,
-            rut=form.rut.data,
-            mobile=form.mobile.data,
-            email=form.email.data,
-            consent_notify=form.consent.data,
-            rut_attested=form.rut_attested.data,
-        )
         try:
-            ticket = open_ticket(db.session, intake, actor)
+            ticket = open_ticket(db.session, _intake(form), actor)
         except ValidationFailed as error:
             db.session.rollback()
             show_domain_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)
+    matches = _matches(actor, search) if search else Matches([], [])
+    chosen = _chosen(matches, request.args.get("persona", type=int))
+    if request.method == "GET":
+        if chosen is not None:
+            _prefill(form, chosen)
+        elif search and stdnum_rut.is_valid(search):
+            form.rut.data = format_rut(stdnum_rut.compact(search))
     status = 422 if request.method == "POST" else 200
     keywords = {
         c.id: c.keywords
         for group in grouped_categories(db.session, include_triage=True).values()
         for c in group
     }
-    return render_template(
+    html = render_template(
         "staff/counter.html",
         form=form,
         search=search,
         matches=matches,
         chosen=chosen,
         searched=bool(search),
+        may_search=may_see_contact(actor),
         keywords=keywords,
         display=display,
         format_rut=format_rut,
-    ), status
+    )
+    db.session.commit()  # the search's access-trail row
+    return html, status
 
 
 @bp.get("/counter/comprobante/<code>")

@@ -30,6 +30,12 @@ from app.tickets.sla import MAX_TARGET_DAYS, MAX_TARGET_HOURS
 
 MIN_PASSWORD = 10
 TARGET_RANGE = _l("Debe estar entre %(min)s y %(max)s.")
+ROLE_LABELS = {
+    "counter": _l("Mesón"),
+    "agent": _l("Agente"),
+    "head": _l("Jefatura"),
+    "admin": _l("Administración"),
+}
 
 
 class LoginForm(FlaskForm):
@@ -142,15 +148,7 @@ class UserForm(FlaskForm):
         _l("Correo"), validators=[DataRequired(), Email(_l("Correo no válido.")), Length(max=254)]
     )
     name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(
-        _l("Rol"),
-        choices=[
-            ("counter", _l("Mesón")),
-            ("agent", _l("Agente")),
-            ("head", _l("Jefatura")),
-            ("admin", _l("Administración")),
-        ],
-    )
+    role = SelectField(_l("Rol"), choices=list(ROLE_LABELS.items()))
     department = SelectField(_l("Unidad"), coerce=bounded_int, validate_choice=False)
     active = BooleanField(_l("Activo"), default=True)
     password = PasswordField(
@@ -241,3 +239,20 @@ class ApiKeyForm(FlaskForm):
             "(sin marcar, la clave solo ve las que ingresó ella misma)"
         )
     )
+
+
+class AccessLogFilterForm(FlaskForm):
+    """Filters of the access trail (a GET form: nothing to protect with a CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    persona = StringField(
+        _l("Persona"),
+        description=_l("RUT, celular o correo, como sea que esté escrito."),
+        validators=[Optional(), Length(max=254)],
+    )
+    funcionario = SelectField(_l("Funcionario"), coerce=bounded_int, validate_choice=False)
+    desde = StringField(_l("Desde"), validators=[Optional()])
+    hasta = StringField(_l("Hasta"), validators=[Optional()])
+    tipo = SelectField(_l("Acción"), validate_choice=False)

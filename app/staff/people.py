@@ -12,10 +12,10 @@ from app.forms import show_domain_error
 from app.public.presenters import status_label
 from app.staff import bp
 from app.staff.forms import PersonForm
-from app.tickets import Actor, NotFound, PermissionDenied, ValidationFailed
+from app.tickets import Actor, NotFound, PermissionDenied, ValidationFailed, may
 from app.tickets.codes import display
 from app.tickets.contacts import format_rut
-from app.tickets.people import PersonEdit, edit_person, get_person, history, tickets_of
+from app.tickets.people import PersonEdit, edit_person, get_person, open_person_file
 
 CHANNEL_LABELS = {
     "web": _l("formulario web"),
@@ -95,12 +95,13 @@ def person_page(person_id: int):
             db.session.commit()
             flash(_("Cambios guardados y registrados."))
             return redirect(url_for("staff.person_page", person_id=person.id), code=303)
-    return render_template(
+    shown = open_person_file(db.session, Actor.staff(current_user), person)
+    html = render_template(
         "staff/person.html",
         person=person,
         form=form,
-        tickets=tickets_of(db.session, person),
-        changes=history(db.session, person),
+        tickets=shown.tickets,
+        changes=shown.changes,
         display=display,
         format_rut=format_rut,
         status_label=status_label,
@@ -108,4 +109,7 @@ def person_page(person_id: int):
         proof_label=proof_label,
         action_labels=ACTION_LABELS,
         field_labels=FIELD_LABELS,
-    ), 422 if request.method == "POST" else 200
+        may_audit=may(Actor.staff(current_user), "audit"),
+    )
+    db.session.commit()  # the view's access-trail row
+    return html, 422 if request.method == "POST" else 200

@@ -34,6 +34,7 @@ from app.tickets import (
     reroute,
     transition,
 )
+from app.tickets.access_log import contact_shown
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
 from app.tickets.lifecycle import FINAL_STATUSES, TRANSITIONS
@@ -140,7 +141,7 @@ def render_ticket(
         ),
     }
     paused = ticket.sla_paused_at is not None and ticket.status == "waiting_resident"
-    return render_template(
+    html = render_template(
         "staff/ticket.html",
         ticket=ticket,
         events=events,
@@ -157,8 +158,11 @@ def render_ticket(
         format_rut=format_rut,
         channel_label=channel_label,
         proof_label=proof_label,
+        contact_visible=contact_shown(db.session, actor, ticket),
         may_see_people=may(actor, "people"),
-    ), status
+    )
+    db.session.commit()  # the view's access-trail row (need to know: see contact_shown)
+    return html, status
 
 
 def _template_action(kind: str) -> str:

@@ -8,7 +8,7 @@ from app.tickets.errors import (
     StaleTicket,
     ValidationFailed,
 )
-from app.tickets.permissions import RESIDENT, SYSTEM, Actor, may, require
+from app.tickets.permissions import RESIDENT, SYSTEM, Actor, may, may_see_contact, require
 from app.tickets.service import (
     TicketIntake,
     add_comment,
@@ -42,6 +42,7 @@ __all__ = [
     "get_by_code",
     "mark_duplicate",
     "may",
+    "may_see_contact",
     "open_ticket",
     "require",
     "reroute",

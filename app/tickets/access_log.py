@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import AccessLogEntry, Contact, ContactChange, Ticket, TicketContact, utcnow
 from app.tickets.contacts import normalize_email, normalize_mobile, normalize_rut
 from app.tickets.errors import ValidationFailed
-from app.tickets.permissions import Actor
+from app.tickets.permissions import Actor, may_see_contact
 
 # Personal data: a person's data was shown, searched for, changed or exported.
 PERSON_KINDS = {
@@ -133,6 +133,78 @@ def record_access(
     return entry
 
 
+def contact_shown(
+    session: Session, actor: Actor, ticket: Ticket, kind: str = "contact_viewed"
+) -> bool:
+    """Need to know, then the trail: whether ``actor`` sees ``ticket``'s personal data; when
+    they do and it has some, the view is recorded."""
+    if not may_see_contact(actor, ticket):
+        return False
+    if ticket.contact is not None or ticket.person_id is not None:
+        record_access(session, actor, kind, person=ticket.person_id, ticket=ticket)
+    return True
+
+
+def record_admin_change(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    target: str | None,
+    changes: dict[str, list[Any]] | None = None,
+) -> AccessLogEntry:
+    """An administrative change: what it was made to, and each field's old and new value
+    (never a password)."""
+    return record_access(
+        session, actor, kind, target=target, detail={"changes": changes} if changes else None
+    )
+
+
+def changed_fields(thing: Any, new: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for each field of ``thing`` (None: a new one) that ``new``
+    changes."""
+    return {
+        field: [old, value]
+        for field, value in new.items()
+        if (old := getattr(thing, field, None) if thing is not None else None) != value
+    }
+
+
+# A user's fields -> the kind of change (a role and a unit decide what the person sees).
+USER_FIELD_KINDS = {
+    "email": "user_changed",
+    "name": "user_changed",
+    "role": "role_changed",
+    "department": "role_changed",
+}
+
+
+def record_user_changes(
+    session: Session,
+    actor: Actor,
+    target: str,
+    changes: dict[str, list[Any]],
+    *,
+    created: bool,
+    password_reset: bool,
+) -> None:
+    """An admin saved a staff user: one row per kind of change (details, role and unit,
+    deactivation, password reset), so each can be found on its own. Never the password."""
+    if created:
+        record_admin_change(session, actor, "user_created", target, changes)
+        return
+    by_kind: dict[str, dict[str, list[Any]]] = {}
+    for field, pair in changes.items():
+        if field == "active":
+            kind = "user_reactivated" if pair[1] else "user_deactivated"
+        else:
+            kind = USER_FIELD_KINDS[field]
+        by_kind.setdefault(kind, {})[field] = pair
+    for kind, fields in by_kind.items():
+        record_admin_change(session, actor, kind, target, fields)
+    if password_reset:
+        record_admin_change(session, actor, "password_reset", target)
+
+
 # --- one person's trail -----------------------------------------------------------------------
 
 
@@ -162,22 +234,24 @@ def digests_of(identifiers: Iterable[tuple[str, str]]) -> set[str]:
     return {d for kind, value in identifiers if (d := identifier_digest(kind, value))}
 
 
-def person_trail(session: Session, person: Contact) -> list[AccessLogEntry]:
-    """Who saw, searched for, changed or exported this person's data, oldest first: rows about
-    the person, about one of their tickets, or searching one of their identifiers."""
+def about_person(session: Session, person: Contact):
+    """The SQL condition for "this row concerns the person": about them, about one of their
+    tickets, or a search for one of their identifiers."""
     tickets = select(Ticket.id).where(Ticket.person_id == person.id).scalar_subquery()
     digests = digests_of(_known_identifiers(session, person))
+    return or_(
+        AccessLogEntry.person_id == person.id,
+        AccessLogEntry.ticket_id.in_(tickets),
+        AccessLogEntry.query_digest.in_(digests or {""}),
+    )
+
+
+def person_trail(session: Session, person: Contact) -> list[AccessLogEntry]:
+    """Who saw, searched for, changed or exported this person's data, oldest first."""
     return list(
         session.scalars(
             select(AccessLogEntry)
-            .where(
-                AccessLogEntry.kind.in_(PERSON_KINDS),
-                or_(
-                    AccessLogEntry.person_id == person.id,
-                    AccessLogEntry.ticket_id.in_(tickets),
-                    AccessLogEntry.query_digest.in_(digests or {""}),
-                ),
-            )
+            .where(AccessLogEntry.kind.in_(PERSON_KINDS), about_person(session, person))
             .options(selectinload(AccessLogEntry.actor))
             .order_by(AccessLogEntry.id)
         )

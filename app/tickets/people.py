@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session, selectinload
 from stdnum.cl import rut as stdnum_rut
 
 from app.models import Contact, ContactChange, Ticket, TicketContact, utcnow
-from app.tickets.contacts import clean_name, normalize_mobile, normalize_rut
-from app.tickets.errors import N_, NotFound, ValidationFailed
+from app.tickets.access_log import record_access
+from app.tickets.contacts import clean_name, normalize_email, normalize_mobile, normalize_rut
+from app.tickets.errors import N_, NotFound, PermissionDenied, ValidationFailed
 from app.tickets.lifecycle import OPEN_STATUSES
-from app.tickets.permissions import RESIDENT, Actor, require
+from app.tickets.permissions import RESIDENT, Actor, may_see_contact, require
 
 # proof -> (identifier it proves, the person's stamp for it)
 PROOFS = {
@@ -63,6 +64,18 @@ def _audit(
         reason=reason,
     )
     session.add(row)
+    if actor.kind == "staff":  # the access trail names the staff member; a proof is in ``row``
+        detail = {"action": action, "fields": sorted(changes or {})}
+        record_access(
+            session,
+            actor,
+            "person_changed",
+            person=person,
+            ticket=ticket,
+            reason=reason,
+            detail=detail,
+            now=now,
+        )
     return row
 
 
@@ -196,17 +209,20 @@ class Matches:
     given: list[TicketContact]
 
 
-def _search_key(text: str) -> tuple[str, str] | None:
+def search_key(text: str) -> tuple[str, str] | None:
     text = (text or "").strip()
     if not text:
         return None
     if stdnum_rut.is_valid(text):
         return "rut", stdnum_rut.compact(text)
+    attribute, normalize = (
+        ("email", normalize_email) if "@" in text else ("mobile", normalize_mobile)
+    )
     try:
-        mobile = normalize_mobile(text)
+        value = normalize(text)
     except ValidationFailed:
         return None
-    return ("mobile", mobile) if mobile else None
+    return (attribute, value) if value else None
 
 
 def _open_tickets(session: Session, person: Contact) -> list[Ticket]:
@@ -220,10 +236,17 @@ def _open_tickets(session: Session, person: Contact) -> list[Ticket]:
     )
 
 
-def counter_matches(session: Session, text: str, limit: int = 10) -> Matches:
-    """People whose RUT or mobile is what was typed, and open tickets given with it."""
-    key = _search_key(text)
+def counter_matches(session: Session, actor: Actor, text: str, limit: int = 10) -> Matches:
+    """People whose RUT, mobile or email is what was typed, and open tickets given with it.
+
+    Need to know: counter staff and admins search; every search is recorded (the identifier
+    as a keyed hash), with the person it found.
+    """
+    if not may_see_contact(actor):
+        raise PermissionDenied()
+    key = search_key(text)
     if key is None:
+        record_access(session, actor, "person_searched", detail={"found": 0})
         return Matches([], [])
     attribute, value = key
     people = list(session.scalars(select(Contact).where(getattr(Contact, attribute) == value)))
@@ -240,6 +263,14 @@ def counter_matches(session: Session, text: str, limit: int = 10) -> Matches:
         .order_by(Ticket.created_at.desc())
         .limit(limit)
     ).all()
+    record_access(
+        session,
+        actor,
+        "person_searched",
+        person=people[0] if len(people) == 1 else None,
+        query=key,
+        detail={"found": len(people) + len(given), "tickets": [g.ticket_id for g in given]},
+    )
     return Matches([Candidate(p, _open_tickets(session, p)) for p in people], list(given))
 
 
@@ -311,6 +342,21 @@ def edit_person(
     row = _audit(session, person, actor, "edited", "staff", now, changes=changes, reason=reason)
     session.flush()
     return row
+
+
+@dataclass(frozen=True)
+class PersonFile:
+    """What the person page shows besides the person: their tickets and their changes."""
+
+    tickets: list[Ticket]
+    changes: list[ContactChange]
+
+
+def open_person_file(session: Session, actor: Actor, person: Contact) -> PersonFile:
+    """The person page is about to show this person's data: recorded in the access trail."""
+    require(actor, "people")
+    record_access(session, actor, "person_viewed", person=person)
+    return PersonFile(tickets_of(session, person), history(session, person))
 
 
 def history(session: Session, person: Contact) -> list[ContactChange]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, false, or_, true
+
 from app.models import StaffUser, Ticket
 from app.tickets.errors import N_, PermissionDenied
 from app.tickets.proof import PURPOSES, ResidentProof, proves
@@ -25,7 +27,7 @@ ANY_TICKET_ACTIONS: dict[str, frozenset[str]] = {
     COUNTER: frozenset({"read", "comment", "note", "open", "people"}),
     AGENT: frozenset({"read", "open"}),
     HEAD: frozenset({"read", "open", "dashboard"}),
-    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people"}),
+    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people", "audit"}),
 }
 
 
@@ -81,6 +83,37 @@ def may(actor: Actor, action: str, ticket: Ticket | None = None) -> bool:
     if user.role == ADMIN:
         return True
     return ticket is not None and ticket.department_id == user.department_id
+
+
+def may_see_contact(actor: Actor, ticket: Ticket | None = None) -> bool:
+    """Need to know: the one rule for personal data on staff pages, the API and the counter.
+
+    A ticket's personal data (the details given with it, the person it is joined to, where its
+    notices went) is shown to staff of its department, to the staff member who filed it (at the
+    counter or on the phone: they took the details down) and to admins; anyone else reading
+    the ticket sees it without them. Without a ticket, the question is about person records
+    and the search by RUT, mobile or email: counter staff (who serve people) and admins.
+    """
+    if actor.kind == "system":
+        return True
+    user = actor.user
+    if user is None or not user.active:
+        return False
+    if ticket is None:
+        return may(actor, "people")
+    if user.role == ADMIN or ticket.filed_by_id == user.id:
+        return True
+    return user.department_id is not None and user.department_id == ticket.department_id
+
+
+def contact_visible_where(actor: Actor) -> ColumnElement[bool]:
+    """``may_see_contact`` for many tickets at once: a condition on ``tickets`` for lists."""
+    user = actor.user
+    if actor.kind == "system" or (user is not None and user.active and user.role == ADMIN):
+        return true()
+    if user is None or not user.active:
+        return false()
+    return or_(Ticket.department_id == user.department_id, Ticket.filed_by_id == user.id)
 
 
 def require(actor: Actor, action: str, ticket: Ticket | None = None) -> None:
