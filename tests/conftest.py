@@ -376,14 +376,25 @@ def own_redis(app):
         if IN_CI:
             pytest.fail("CI needs redis-server on PATH for the fault tests")
         pytest.skip("redis-server is not installed: fault tests need a Redis of their own")
+    from workers import queue
+
     server.start()
-    saved = (app.config.get("REDIS_URL"), app.extensions.pop("conectados.redis", None))
+    saved = (
+        app.config.get("REDIS_URL"),
+        app.config.get("REDIS_RETRY_SECONDS"),
+        app.extensions.pop("conectados.redis", None),
+    )
     app.config["REDIS_URL"] = server.url
+    # A failure pauses this process's use of Redis for a while (5 s in production); short here,
+    # and never carried from one test into the next.
+    app.config["REDIS_RETRY_SECONDS"] = 0.5
+    queue._redis_down_until = 0.0  # noqa: SLF001
     try:
         yield server
     finally:
+        queue._redis_down_until = 0.0  # noqa: SLF001
         app.extensions.pop("conectados.redis", None)
-        app.config["REDIS_URL"], client = saved
+        app.config["REDIS_URL"], app.config["REDIS_RETRY_SECONDS"], client = saved
         if client is not None:
             app.extensions["conectados.redis"] = client
         server.stop()
@@ -420,7 +431,7 @@ def scratch_app(scratch_url):
         db.engine.dispose()
 
 
-def drain(app, session, rounds: int = 50) -> None:
+def drain(app, session, seconds: float = 20.0) -> None:
     """Relay what is due and run the queued jobs until nothing is pending (retries wait out
     their short backoff): an in-process RQ worker on Redis, or the in-process jobs of the
     embedded mode."""
@@ -433,7 +444,8 @@ def drain(app, session, rounds: int = 50) -> None:
     from workers.queue import embedded, worker_connection
     from workers.worker import make_worker
 
-    for _ in range(rounds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         session.commit()
         relay_outbox()
         if not embedded():
