@@ -47,12 +47,17 @@ def category_choices(session: Session, *, include_triage: bool = False):
 
 def suggest_category(session: Session, text: str) -> Category | None:
     """The active category whose Spanish keywords best match free text (an SMS), else the
-    triage category. Whole-word matches count double."""
+    triage category, else (none configured) the first active category: a text is never
+    refused for want of a topic; staff reroute it. None only when no category is active.
+    Whole-word matches count double."""
     words = set(re.findall(r"[a-z0-9ñ]+", fold(text)))
     folded = " " + " ".join(re.findall(r"[a-z0-9ñ]+", fold(text))) + " "
     best, best_score = None, 0
-    triage = None
-    for category in session.scalars(select(Category).where(Category.active.is_(True))):
+    triage = first = None
+    for category in session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.id)
+    ):
+        first = first or category
         if category.is_triage:
             triage = category
             continue
@@ -64,4 +69,4 @@ def suggest_category(session: Session, text: str) -> Category | None:
                 score += 1
         if score > best_score:
             best, best_score = category, score
-    return best or triage
+    return best or triage or first

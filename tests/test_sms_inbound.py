@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from app.models import InboundSms, SmsSuppression, StaffUser, Ticket
+from app.models import Category, InboundSms, SmsSuppression, StaffUser, Ticket
 from app.tickets import Actor, transition
 from app.tickets.codes import display
 
@@ -46,6 +46,26 @@ def test_a_resident_texts_a_problem_and_gets_a_code(client, demo):
 def test_an_unclassified_text_goes_to_triage(client, demo):
     text(client, "Necesito hablar con alguien por un tema de mi pasaje por favor")
     assert demo.scalar(select(Ticket)).category.is_triage
+
+
+def test_without_a_triage_topic_an_unclassified_text_still_becomes_a_ticket(client, demo):
+    for category in demo.scalars(select(Category).where(Category.is_triage.is_(True))):
+        category.active = False
+    demo.commit()
+    reply = text(client, "Necesito hablar con alguien por un tema de mi pasaje por favor")
+    ticket = demo.scalar(select(Ticket))
+    assert ticket is not None and display(ticket.code) in reply
+
+
+def test_with_no_topic_open_at_all_the_text_is_kept_and_the_sender_told(client, demo):
+    for category in demo.scalars(select(Category)):
+        category.active = False
+    demo.commit()
+    reply = text(client, "Hay un poste de luz apagado en Av. Grecia 8735 hace una semana")
+    assert "recibimos su mensaje" in reply
+    assert demo.scalar(select(func.count(Ticket.id))) == 0
+    kept = demo.scalar(select(InboundSms))
+    assert kept is not None and "poste de luz" in (kept.body or "")
 
 
 @pytest.mark.parametrize("body", ["hola", "Buenas tardes", "ok gracias", "x"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -36,6 +37,8 @@ from app.tickets.proof import ResidentProof
 from app.tickets.survey import record_satisfaction
 from channels.sms import replies
 from channels.sms.commands import Command
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,11 @@ def _text(session: Session, sender: str, text: str, media: list[str], sid: str) 
             return Outcome(replies.closed_ticket(ticket.code), ticket.id)
         return Outcome(replies.reply_added(ticket.code), ticket.id)
     category = suggest_category(session, text)
+    if category is None:
+        # No topic is open at all (a misconfiguration): the text stays in the inbound log,
+        # the sender is told, and the error is logged for the administrators.
+        log.error("SMS from a resident kept without a ticket: no active category")
+        return Outcome(replies.unavailable())
     try:
         mobile = normalize_mobile(sender)
     except ValidationFailed:

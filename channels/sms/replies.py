@@ -62,6 +62,13 @@ def my_tickets(items: list[tuple[str, str]]) -> str:
     return f"Sus solicitudes abiertas: {listed}{more}. Responda ESTADO y el numero para el detalle."
 
 
+def unavailable() -> str:
+    return gsm(
+        f"{SENDER}: recibimos su mensaje, pero hoy no podemos registrarlo como solicitud. "
+        "Lo revisaremos; tambien puede acudir a la OIRS de la Municipalidad."
+    )
+
+
 def opted_out() -> str:
     return gsm(f"{SENDER}: no le enviaremos mas SMS. Para volver a recibirlos responda ALTA.")
 
