@@ -174,7 +174,12 @@ def main() -> None:
     for name, result in medians.items():
         floor = medians["floor: POST /ping" if "intake" in name else "floor: GET /ping"]
         is_floor = name.startswith("floor")
-        ratio = "" if is_floor else f"{result.requests_per_second / floor.requests_per_second:.0%}"
+        if is_floor:
+            ratio = ""
+        elif not floor.requests_per_second:  # a tiny smoke run can finish no floor request
+            ratio = "n/a"
+        else:
+            ratio = f"{result.requests_per_second / floor.requests_per_second:.0%}"
         rows.append(
             [
                 name,
