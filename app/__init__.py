@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.models.base import render_item
     from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
+    from app.public.presenters import channel_label
     from app.staff import bp as staff_bp
     from app.staff.auth import load_session_user
     from app.tickets import sla
@@ -97,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime
+    app.jinja_env.globals["channel_label"] = channel_label  # never a channel's code on screen
 
     @app.context_processor
     def page_language() -> dict[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Department, Ticket, TicketEvent, utcnow
 from app.tickets import codes, lifecycle
+from app.tickets.errors import N_
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,21 @@ class PublicTicket:
     is_late: bool
     waiting_for_resident: bool
     timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+# How each channel a ticket came through is named to people (the codes are internal).
+CHANNEL_LABELS = {
+    "web": N_("formulario web"),
+    "sms": N_("SMS"),
+    "counter": N_("mesón"),
+    "phone": N_("teléfono"),
+    "api": N_("API"),
+    "open311": N_("Open311"),
+}
+
+
+def channel_label(channel: str | None) -> str:
+    return _(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else (channel or "—")
 
 
 def status_label(status: str) -> str:

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.forms import show_domain_error
-from app.public.presenters import status_label
+from app.public.presenters import channel_label, status_label
 from app.staff import bp
 from app.staff.forms import PersonForm
 from app.tickets import Actor, NotFound, PermissionDenied, ValidationFailed, may
@@ -17,14 +17,6 @@ from app.tickets.codes import display
 from app.tickets.contacts import format_rut
 from app.tickets.people import PersonEdit, edit_person, get_person, open_person_file
 
-CHANNEL_LABELS = {
-    "web": _l("formulario web"),
-    "sms": _l("SMS"),
-    "counter": _l("mesón"),
-    "phone": _l("teléfono"),
-    "api": _l("API"),
-    "open311": _l("Open311"),
-}
 PROOF_LABELS = {
     "sms": _l("SMS desde ese número"),
     "email_link": _l("correo confirmado con el enlace enviado"),
@@ -50,10 +42,6 @@ FIELD_LABELS = {
     "mobile_verified_at": _l("Celular verificado"),
     "email_verified_at": _l("Correo verificado"),
 }
-
-
-def channel_label(channel: str | None) -> str:
-    return str(CHANNEL_LABELS.get(channel or "", channel or "—"))
 
 
 def proof_label(proof: str | None) -> str:

@@ -16,10 +16,10 @@ from app.extensions import db
 from app.models import ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
 from app.notifications import labels
 from app.notifications.state import for_ticket, retry_notification
-from app.public.presenters import status_label
+from app.public.presenters import channel_label, status_label
 from app.staff import bp
 from app.staff.forms import ActionForm
-from app.staff.people import channel_label, proof_label
+from app.staff.people import proof_label
 from app.tickets import (
     Actor,
     DomainError,
