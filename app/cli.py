@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 
 import click
@@ -10,10 +9,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.accounts import MIN_PASSWORD, UserDetails, issue_api_key, save_user
 from app.extensions import db
-from app.models import ROLES, ApiKey, Department, StaffUser
-
-MIN_PASSWORD = 10
+from app.models import ROLES, Department
+from app.tickets import SYSTEM, ValidationFailed
 
 
 @click.command("seed-demo")
@@ -61,30 +60,26 @@ def create_user(
     email: str, role: str, department_code: str | None, name: str | None, password_stdin: bool
 ) -> None:
     """Create a staff user with a role and department."""
-    email = email.strip().lower()
-    if db.session.scalar(select(StaffUser).where(StaffUser.email == email)):
-        raise click.ClickException(f"ya existe un usuario con el correo {email}")
     department = None
-    if role == "admin":
-        if department_code:
-            raise click.BadParameter(
-                "un administrador no pertenece a una unidad", param_hint="--department"
-            )
-    else:
-        if not department_code:
-            raise click.BadParameter("indique la unidad del funcionario", param_hint="--department")
+    if department_code:
         department = db.session.scalar(select(Department).where(Department.code == department_code))
         if department is None:
             raise click.BadParameter(
                 f"no existe la unidad {department_code}", param_hint="--department"
             )
-    user = StaffUser(
-        email=email, name=name or email.split("@")[0], role=role, department=department
+    details = UserDetails(
+        email=email,
+        name=name or "",
+        role=role,
+        department_id=department.id if department else None,
+        password=_read_password(password_stdin),
     )
-    user.set_password(_read_password(password_stdin))
-    db.session.add(user)
+    try:
+        save_user(db.session, SYSTEM, None, details)
+    except ValidationFailed as error:
+        raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"Usuario creado: {email} ({role})")
+    click.echo(f"Usuario creado: {email.strip().lower()} ({role})")
 
 
 @click.command("create-api-key")
@@ -98,19 +93,12 @@ def create_user(
 @with_appcontext
 def create_api_key(name: str, staff_integration: bool) -> None:
     """Create an API key and print it once (only its hash is stored)."""
-    if db.session.scalar(select(ApiKey).where(ApiKey.name == name)):
-        raise click.ClickException(f"ya existe una clave llamada {name}")
-    key = "cnd_" + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiKey(
-            name=name,
-            prefix=key[:10],
-            key_hash=ApiKey.hash_key(key),
-            staff_integration=staff_integration,
-        )
-    )
+    try:
+        _key, secret = issue_api_key(db.session, SYSTEM, name, staff_integration=staff_integration)
+    except ValidationFailed as error:
+        raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(key)
+    click.echo(secret)
     click.echo("Guarde esta clave ahora: no se volverá a mostrar.", err=True)
 
 

@@ -19,6 +19,7 @@ from app.tickets import (
     transition,
 )
 from app.tickets.lifecycle import STATUSES, TRANSITIONS
+from app.tickets.permissions import allowed_actions
 from tests.conftest import TUESDAY_10AM
 
 # How to bring a fresh ticket to each status (through allowed transitions only).
@@ -215,6 +216,18 @@ def test_the_resident_cannot_write_on_a_closed_ticket(session, ticket_in):
         resident_reply(session, ticket, "Hola", proof=None)
     with pytest.raises(Exception):  # noqa: B017 - residents change status only by replying
         transition(session, ticket_in("new"), "resolved", RESIDENT, body="x")
+
+
+@pytest.mark.parametrize("status", ["closed", "rejected", "duplicate"])
+def test_staff_write_to_the_resident_only_on_a_ticket_still_alive(
+    session, ticket_in, admin, status
+):
+    ticket = ticket_in(status)
+    with pytest.raises(InvalidTransition):
+        add_comment(session, ticket, admin, "¿Sigue el problema?")
+    assert add_comment(session, ticket, admin, "Revisado en auditoría.", public=False)
+    offered = allowed_actions(admin, ticket)
+    assert "note" in offered and not {"reply", "take", "assign", "reroute"} & set(offered)
 
 
 def test_events_are_append_only(session, make_ticket):

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app, request
 from flask_login import current_user
 from flask_smorest import abort
-from sqlalchemy import select
 
+from app.accounts import authenticate_key
 from app.extensions import csrf, db
-from app.models import ApiKey, StaffUser, utcnow
-
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+from app.models import ApiKey, StaffUser
 
 
 @dataclass(frozen=True)
@@ -40,13 +37,9 @@ def current_caller() -> Caller:
         return Caller(staff=current_user._get_current_object())  # noqa: SLF001
     key = _presented_key()
     if key:
-        record = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == ApiKey.hash_key(key)))
-        if record is None or record.revoked_at is not None:
+        record = authenticate_key(db.session, key)
+        if record is None:
             abort(403, message="La clave de API no es válida.")
-        now = utcnow()
-        # Stamp the last use once a minute at most: not a write on every call.
-        if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
-            record.last_used_at = now
         return Caller(api_key=record)
     return Caller()
 

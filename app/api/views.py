@@ -44,6 +44,7 @@ from app.tickets import (
 from app.tickets.access_log import contact_shown
 from app.tickets.codes import MistypedCode
 from app.tickets.lifecycle import OPEN_STATUSES
+from app.tickets.permissions import listed_where
 
 blp = Blueprint(
     "api", __name__, url_prefix="/api/v1", description="Solicitudes vecinales de Peñalolén"
@@ -166,9 +167,8 @@ class Tickets(MethodView):
 def _visible_to(caller: Caller, statement):
     if caller.api_key is not None and not caller.api_key.staff_integration:
         return statement.where(Ticket.api_key_id == caller.api_key.id)
-    staff = caller.staff
-    if staff is not None and staff.role != "admin" and staff.department_id:
-        return statement.where(Ticket.department_id == staff.department_id)
+    if caller.staff is not None:
+        return statement.where(listed_where(Actor.staff(caller.staff)))
     return statement
 
 

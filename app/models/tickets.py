@@ -24,7 +24,20 @@ def new_public_id() -> str:
     return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
 
 
-OPEN_PREDICATE = "status IN ('new', 'in_progress', 'waiting_resident')"
+# The statuses a ticket can be in: the data's vocabulary. Their rules (transitions, labels) are
+# the lifecycle's (app/tickets/lifecycle.py), which takes the names from here.
+NEW = "new"
+IN_PROGRESS = "in_progress"
+WAITING_RESIDENT = "waiting_resident"
+RESOLVED = "resolved"
+CLOSED = "closed"
+REJECTED = "rejected"
+DUPLICATE = "duplicate"
+STATUSES = (NEW, IN_PROGRESS, WAITING_RESIDENT, RESOLVED, CLOSED, REJECTED, DUPLICATE)
+OPEN_STATUSES = (NEW, IN_PROGRESS, WAITING_RESIDENT)
+# Written out (not bound parameters) so that Postgres matches the partial indexes on open
+# tickets; generated from the list above, in its order (the migrations' indexes use this text).
+OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 CHANNELS = ("web", "sms", "counter", "phone", "api", "open311")
 
 

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.accounts import authenticate_key
 from app.extensions import db, limiter, lookup_limit
 from app.models import ApiKey, Category, Department, Ticket, utcnow
 from app.open311 import bp
@@ -154,10 +155,9 @@ def service_definition(service_code: str, fmt: str):
 def _authenticate(raw_key: str | None) -> ApiKey:
     if not raw_key:
         raise Open311Error(403, _("Falta api_key."))
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == ApiKey.hash_key(raw_key)))
-    if key is None or key.revoked_at is not None:
+    key = authenticate_key(db.session, raw_key)
+    if key is None:
         raise Open311Error(403, _("La api_key no es válida o fue revocada."))
-    key.last_used_at = utcnow()
     return key
 
 

@@ -3,7 +3,6 @@ calendar (working hours, closed days) and API keys. Admins only (``configure``).
 
 from __future__ import annotations
 
-import secrets
 from datetime import time
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,6 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.accounts import (
+    UserDetails,
+    issue_api_key,
+    name_units,
+    revoke_api_key,
+    save_user,
+)
 from app.extensions import db
 from app.inputs import bounded_date
 from app.models import (
@@ -21,7 +27,6 @@ from app.models import (
     ResponseTemplate,
     Setting,
     StaffUser,
-    utcnow,
 )
 from app.staff import bp
 from app.staff.auth import start_session
@@ -35,8 +40,8 @@ from app.staff.forms import (
     TemplateForm,
     UserForm,
 )
-from app.tickets import Actor, may
-from app.tickets.access_log import changed_fields, record_admin_change, record_user_changes
+from app.tickets import Actor, ValidationFailed, may
+from app.tickets.access_log import changed_fields, record_admin_change
 from app.tickets.sla import business_calendar
 
 
@@ -54,17 +59,6 @@ def admins_only():
 
 def _admin() -> Actor:
     return Actor.staff(current_user)
-
-
-def _named(changes: dict[str, list]) -> dict[str, list]:
-    """A unit by its name in the trail (the number means nothing to a reader)."""
-    if "department_id" in changes:
-        names = [
-            db.session.get(Department, d).name if d is not None else None
-            for d in changes.pop("department_id")
-        ]
-        changes["department"] = names
-    return changes
 
 
 def _departments() -> list[tuple[int | str, str]]:
@@ -95,49 +89,25 @@ def admin_user(user_id: int | None):
         form.department.data = user.department_id
     form.department.choices = _departments()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        clash = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
-        if clash is not None and clash is not user:
-            form.email.errors.append(_("Ya existe un usuario con ese correo."))
-        elif user is None and not form.password.data:
-            form.password.errors.append(_("Escriba una contraseña inicial."))
+        details = UserDetails(
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            department_id=form.department.data,
+            active=form.active.data,
+            password=form.password.data or None,
+        )
+        try:
+            user = save_user(db.session, _admin(), user, details)
+        except ValidationFailed as error:
+            getattr(form, error.details.get("field", "email")).errors.append(_(error.message))
         else:
-            user = _save_user(user, form, email)
             db.session.commit()
             if user is current_user._get_current_object():  # noqa: SLF001
                 start_session(user)  # an admin resetting their own password stays in
             flash(_("Usuario guardado."))
             return redirect(url_for("staff.admin_home"), code=303)
     return render_template("staff/admin/form.html", form=form, title=_("Usuario"))
-
-
-def _save_user(user: StaffUser | None, form: UserForm, email: str) -> StaffUser:
-    """Apply the form and record each kind of change in the access trail."""
-    created = user is None
-    new = {
-        "email": email,
-        "name": form.name.data,
-        "role": form.role.data,
-        "department_id": form.department.data if form.role.data != "admin" else None,
-        "active": form.active.data,
-    }
-    changes = _named(changed_fields(user, new))
-    user = user or StaffUser(email=email, password_hash="")
-    if created:
-        db.session.add(user)
-    for field, value in new.items():
-        setattr(user, field, value)
-    if form.password.data:
-        user.set_password(form.password.data)  # a reset ends the person's sessions
-    record_user_changes(
-        db.session,
-        _admin(),
-        f"{user.name} <{user.email}>",
-        changes,
-        created=created,
-        password_reset=bool(form.password.data),
-    )
-    return user
 
 
 @bp.route("/admin/unidades/nueva", methods=["GET", "POST"], defaults={"department_id": None})
@@ -219,7 +189,7 @@ def _save_category(category: Category | None, form: CategoryForm, per_day: int) 
         "sensitive": form.sensitive.data,
         "active": form.active.data,
     }
-    changes = _named(changed_fields(category, new))
+    changes = name_units(db.session, changed_fields(category, new))
     kind = "category_changed" if category else "category_created"
     category = category or Category()
     for field, value in new.items():
@@ -337,34 +307,22 @@ def admin_api_keys():
     form = ApiKeyForm()
     new_key = None
     if form.validate_on_submit():
-        if db.session.scalar(select(ApiKey).where(ApiKey.name == form.name.data)):
-            form.name.errors.append(_("Ya existe una clave con ese nombre."))
-        else:
-            new_key = "cnd_" + secrets.token_urlsafe(32)
-            key = ApiKey(
-                name=form.name.data,
-                prefix=new_key[:10],
-                key_hash=ApiKey.hash_key(new_key),
-                staff_integration=form.staff_integration.data,
+        try:
+            _key, new_key = issue_api_key(
+                db.session, _admin(), form.name.data, staff_integration=form.staff_integration.data
             )
-            db.session.add(key)
-            changes = {"staff_integration": [None, key.staff_integration]}
-            record_admin_change(db.session, _admin(), "api_key_created", _key_name(key), changes)
+        except ValidationFailed as error:
+            form.name.errors.append(_(error.message))
+        else:
             db.session.commit()
     keys = db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all()
     return render_template("staff/admin/keys.html", form=form, keys=keys, new_key=new_key)
 
 
-def _key_name(key: ApiKey) -> str:
-    return f"{key.name} ({key.prefix}…)"
-
-
 @bp.post("/admin/claves/<int:key_id>/revocar")
 def admin_api_key_revoke(key_id: int):
     key = db.session.get(ApiKey, key_id) or abort(404)
-    if key.revoked_at is None:
-        record_admin_change(db.session, _admin(), "api_key_revoked", _key_name(key))
-    key.revoked_at = key.revoked_at or utcnow()
+    revoke_api_key(db.session, _admin(), key)
     db.session.commit()
     flash(_("Clave revocada."))
     return redirect(url_for("staff.admin_api_keys"), code=303)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select, text, tuple_
+from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.orm import selectinload
 
 from app.catalog import grouped_categories
@@ -21,19 +21,16 @@ from app.public.presenters import status_label
 from app.staff import bp
 from app.tickets.codes import CodeError, display, parse
 from app.tickets.lifecycle import OPEN_STATUSES, STATUSES
-from app.tickets.sla import business_calendar
+from app.tickets.permissions import Actor, assignees_where, listed_where
+from app.tickets.sla import at_risk_where, business_calendar
 
 PAGE_SIZE = 50
 # Written out (not bound parameters) so Postgres matches the partial indexes on open tickets.
 OPEN_TICKETS = text(f"tickets.{OPEN_PREDICATE}")
-AT_RISK_WINDOW = timedelta(hours=24)
 
 
 def _scope(statement: Select) -> Select:
-    """Department staff see their department's queue; counter staff and admins see all."""
-    if current_user.role in ("agent", "head") and current_user.department_id:
-        return statement.where(Ticket.department_id == current_user.department_id)
-    return statement
+    return statement.where(listed_where(Actor.staff(current_user)))
 
 
 def _date(value: str | None) -> datetime | None:
@@ -65,11 +62,7 @@ def _apply_filters(statement: Select, args, now: datetime) -> Select:  # noqa: C
     if sla == "vencidas":
         statement = statement.where(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None))
     elif sla == "en_riesgo":
-        statement = statement.where(
-            Ticket.next_due_at >= now,
-            Ticket.next_due_at < now + AT_RISK_WINDOW,
-            Ticket.sla_paused_at.is_(None),
-        )
+        statement = statement.where(at_risk_where(now))
     if created_from := _date(args.get("desde")):
         statement = statement.where(Ticket.created_at >= created_from)
     if created_to := _date(args.get("hasta")):
@@ -149,6 +142,4 @@ def queue():
 
 
 def _staff_scope(statement: Select) -> Select:
-    if current_user.role in ("agent", "head") and current_user.department_id:
-        return statement.where(StaffUser.department_id == current_user.department_id)
-    return statement.where(or_(StaffUser.role.in_(["agent", "head"]), StaffUser.role == "admin"))
+    return statement.where(assignees_where(Actor.staff(current_user)))

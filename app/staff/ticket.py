@@ -37,44 +37,10 @@ from app.tickets import (
 from app.tickets.access_log import contact_shown
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
-from app.tickets.lifecycle import FINAL_STATUSES, TRANSITIONS
-from app.tickets.permissions import can_be_assignee
+from app.tickets.lifecycle import STAFF_ACTIONS
+from app.tickets.permissions import allowed_actions, can_be_assignee
 from app.tickets.publication import set_public_summary
-from app.tickets.sla import business_calendar
-
-# action -> (domain permission, target status or None)
-ACTIONS = {
-    "take": ("take", None),
-    "assign": ("assign", None),
-    "start": ("transition", "in_progress"),
-    "ask": ("transition", "waiting_resident"),
-    "reply": ("comment", None),
-    "note": ("note", None),
-    "resolve": ("transition", "resolved"),
-    "reject": ("transition", "rejected"),
-    "duplicate": ("mark_duplicate", "duplicate"),
-    "reopen": ("transition", "in_progress"),
-    "reroute": ("reroute", None),
-    "summary": ("summarize", None),
-}
-
-
-NOT_ON_FINAL = {"take", "assign", "reroute", "reply"}
-ONLY_FROM = {"start": "new", "reopen": "resolved"}
-
-
-def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
-    """The actions to offer: what the role may do and the lifecycle allows now."""
-    final = ticket.status in FINAL_STATUSES
-    return [
-        action
-        for action, (permission, target) in ACTIONS.items()
-        if may(actor, permission, ticket)
-        and not (target and target not in TRANSITIONS[ticket.status])
-        and ONLY_FROM.get(action, ticket.status) == ticket.status
-        and not (final and action in NOT_ON_FINAL)
-        and not (action == "take" and ticket.assignee_id == actor.user_id)
-    ]
+from app.tickets.sla import at_risk, business_calendar
 
 
 def _load(code: str) -> Ticket:
@@ -84,12 +50,15 @@ def _load(code: str) -> Ticket:
         abort(404)
 
 
-def _clock(calendar, due: datetime, now: datetime, stopped_at: datetime | None) -> dict:
+def _clock(
+    calendar, due: datetime, warn_at: datetime | None, now: datetime, stopped_at: datetime | None
+) -> dict:
     if stopped_at is not None:
         return {"state": "met" if stopped_at <= due else "late", "minutes": None}
     if now > due:
         return {"state": "overdue", "minutes": calendar.minutes_between(due, now)}
-    return {"state": "running", "minutes": calendar.minutes_between(now, due)}
+    state = "at_risk" if at_risk(warn_at, due, now) else "running"
+    return {"state": state, "minutes": calendar.minutes_between(now, due)}
 
 
 def render_ticket(
@@ -132,10 +101,17 @@ def render_ticket(
     form.assignee.choices = [("", _("Sin asignar"))] + [(u.id, u.name) for u in assignees]
     form.category.choices = category_choices(db.session, include_triage=True)
     clocks = {
-        "first": _clock(calendar, ticket.first_response_due_at, now, ticket.first_responded_at),
+        "first": _clock(
+            calendar,
+            ticket.first_response_due_at,
+            ticket.first_response_warn_at,
+            now,
+            ticket.first_responded_at,
+        ),
         "resolution": _clock(
             calendar,
             ticket.resolution_due_at,
+            ticket.resolution_warn_at,
             now,
             ticket.resolved_at or (ticket.closed_at if ticket.status != "closed" else None),
         ),
@@ -187,7 +163,7 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
         assign(db.session, ticket, user, actor, expected_version=version)
     elif action in {"start", "ask", "resolve", "reject", "reopen"}:
         transition(
-            db.session, ticket, ACTIONS[action][1], actor, body=body, expected_version=version
+            db.session, ticket, STAFF_ACTIONS[action][1], actor, body=body, expected_version=version
         )
     elif action in {"reply", "note"}:
         add_comment(
@@ -221,7 +197,7 @@ def ticket_action(code: str):
     ticket = _load(code)
     form = ActionForm()
     action = form.action.data
-    if not form.validate_on_submit() or action not in ACTIONS:
+    if not form.validate_on_submit() or action not in STAFF_ACTIONS:
         return render_ticket(ticket, form, open_action=action, status=422)
     try:
         _perform(action, ticket, form, Actor.staff(current_user))

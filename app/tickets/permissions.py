@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from app.models import StaffUser, Ticket
+from app.tickets import lifecycle
 from app.tickets.errors import N_, PermissionDenied
 from app.tickets.proof import PURPOSES, ResidentProof, proves
 
@@ -114,6 +115,42 @@ def contact_visible_where(actor: Actor) -> ColumnElement[bool]:
     if user is None or not user.active:
         return false()
     return or_(Ticket.department_id == user.department_id, Ticket.filed_by_id == user.id)
+
+
+def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
+    """The staff actions to offer on a ticket: what the role may do and the lifecycle allows
+    now (taking a ticket one already has is not offered)."""
+    return [
+        action
+        for action, (permission, _target) in lifecycle.STAFF_ACTIONS.items()
+        if may(actor, permission, ticket)
+        and lifecycle.fits_status(action, ticket.status)
+        and not (action == "take" and ticket.assignee_id == actor.user_id)
+    ]
+
+
+def listed_where(actor: Actor) -> ColumnElement[bool]:
+    """Which tickets a staff member's lists show (queue, API): agents and heads of a unit see
+    their unit's; counter staff (who serve anyone who walks in) and admins see all. Reading one
+    ticket is ``may(actor, "read")``; its personal data is ``may_see_contact``."""
+    user = actor.user
+    if actor.kind == "system":
+        return true()
+    if user is None or not user.active:
+        return false()
+    if user.role in (AGENT, HEAD) and user.department_id is not None:
+        return Ticket.department_id == user.department_id
+    return true()
+
+
+def assignees_where(actor: Actor) -> ColumnElement[bool]:
+    """Staff who can hold tickets this actor lists (``can_be_assignee`` for many): agents and
+    heads of the actor's unit (all units for counter staff and admins), and admins."""
+    user = actor.user
+    holders = StaffUser.role.in_((AGENT, HEAD))
+    if user is not None and user.role in (AGENT, HEAD) and user.department_id is not None:
+        holders = and_(holders, StaffUser.department_id == user.department_id)
+    return or_(holders, StaffUser.role == ADMIN)
 
 
 def require(actor: Actor, action: str, ticket: Ticket | None = None) -> None:

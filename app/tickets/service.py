@@ -361,6 +361,11 @@ def add_comment(
     """A public message to the resident, or an internal note only staff see."""
     require(actor, "comment" if public else "note", ticket)
     _check_version(ticket, expected_version)
+    if public and not lifecycle.fits_status("reply", ticket.status):
+        raise InvalidTransition(
+            "Esta solicitud está cerrada: ya no se escribe al vecino en ella. Puede agregar una "
+            "nota interna."
+        )
     now = now or utcnow()
     text = _clean_text(body, field_name="body", required=True)
     if public and actor.kind == "staff":

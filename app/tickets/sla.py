@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, select
 from sqlalchemy.orm import Session
 
 from app.models import ClosedDay, Setting, Ticket
@@ -66,8 +66,28 @@ def set_due_instants(ticket: Ticket, calendar: BusinessCalendar) -> None:
 
 
 def warning_minutes(target_minutes: int) -> int:
-    """75 % of a target, in whole business minutes (rounded up: never warn early)."""
+    """75 % of a target, in whole business minutes (rounded up: never warn early). Past it a
+    clock is "at risk": the one definition for the queue, the ticket page and the alerts."""
     return -(-target_minutes * 3 // 4)
+
+
+def at_risk(warn_at: datetime | None, due_at: datetime | None, now: datetime) -> bool:
+    """A running clock past its warning instant (75 % of the target) and not yet due."""
+    return warn_at is not None and due_at is not None and warn_at <= now <= due_at
+
+
+def at_risk_where(now: datetime) -> ColumnElement[bool]:
+    """``at_risk`` of the clock that is running now (first response until answered, then
+    resolution), as a condition on ``tickets``; a paused clock is never at risk."""
+    warn_at = case(
+        (Ticket.first_responded_at.is_(None), Ticket.first_response_warn_at),
+        else_=Ticket.resolution_warn_at,
+    )
+    return and_(
+        Ticket.sla_paused_at.is_(None),
+        Ticket.next_due_at >= now,
+        warn_at <= now,
+    )
 
 
 def pending_alerts(ticket: Ticket) -> list[tuple[str, str, datetime]]:
