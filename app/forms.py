@@ -13,4 +13,7 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
     """Put a domain refusal next to the field it names (form fields use the domain's names),
     or at the top of the form."""
     target = getattr(form, str(error.details.get("field") or ""), None)
-    (target.errors if isinstance(target, Field) else form.form_errors).append(_(error.message))
+    if isinstance(target, Field):
+        target.errors = [*target.errors, _(error.message)]  # a tuple until the form validated
+    else:
+        form.form_errors.append(_(error.message))

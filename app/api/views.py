@@ -22,7 +22,6 @@ from app.api.schemas import (
     TicketPageSchema,
     TicketQuerySchema,
 )
-from app.database import retry_transient
 from app.extensions import db, lookup_limit
 from app.models import Category, Department, Ticket, utcnow
 from app.public.presenters import present
@@ -45,14 +44,15 @@ from app.tickets.access_log import contact_shown
 from app.tickets.codes import MistypedCode
 from app.tickets.lifecycle import OPEN_STATUSES
 from app.tickets.permissions import listed_where
+from app.transaction import transaction
 
 blp = Blueprint(
     "api", __name__, url_prefix="/api/v1", description="Solicitudes vecinales de Peñalolén"
 )
 
 
-def domain_abort(error: DomainError):
-    db.session.rollback()
+def domain_abort(error: DomainError, *_view_args, **_view_kwargs):
+    """The domain refused (the transaction was rolled back): the answer in the API's format."""
     message = _(error.message)
     if isinstance(error, ValidationFailed):
         field = error.details.get("field", "_schema")
@@ -105,7 +105,7 @@ class Tickets(MethodView):
     @blp.alt_response(
         200, schema=PublicTicketSchema, description="Already created (same source_ref)"
     )
-    @retry_transient
+    @transaction(on_error=domain_abort)
     def post(self, data):
         """File a request (API key: channel api; staff session: counter or phone)."""
         caller = require_caller()
@@ -133,17 +133,14 @@ class Tickets(MethodView):
             source_ref=data.get("source_ref"),
             api_key_id=key_id,
         )
-        try:
-            filed = file_ticket(db.session, intake, actor)
-        except DomainError as error:
-            domain_abort(error)
+        filed = file_ticket(db.session, intake, actor)
         view = present(db.session, filed.ticket)  # before commit: nothing to reload afterwards
-        db.session.commit()
         location = url_for("api.TicketByCode", code=view.code)
         return view, 201 if filed.created else 200, {"Location": location}
 
     @blp.arguments(TicketQuerySchema, location="query")
     @blp.response(200, TicketPageSchema)
+    @transaction  # the key's last use is stamped
     def get(self, query):
         """List tickets, nearest due first; no personal data.
 
@@ -210,6 +207,7 @@ class TicketByCode(MethodView):
 @blp.route("/tickets/<code>/contact")
 class TicketContactView(MethodView):
     @blp.response(200, StaffContactSchema)
+    @transaction  # the access-trail row
     def get(self, code):
         """Staff session only, need to know (the ticket's department, who filed it, admins):
         the contact details given with this ticket (notices go there). Each answer is
@@ -224,45 +222,40 @@ class TicketContactView(MethodView):
                     "quien la ingresó y la administración."
                 ),
             )
-        answer = {"contact": ticket.contact, "person_id": ticket.person_id}
-        db.session.commit()  # the access-trail row
-        return answer
+        return {"contact": ticket.contact, "person_id": ticket.person_id}
 
 
 @blp.route("/tickets/<code>/events")
 class TicketEvents(MethodView):
     @blp.arguments(EventCreateSchema)
     @blp.response(201, EventSchema)
+    @transaction(on_error=domain_abort)
     def post(self, data, code):
         """Staff: change the status, reply publicly, or add an internal note."""
         user = require_staff()
         ticket = ticket_or_404(code)
         actor = Actor.staff(user)
-        try:
-            if data["kind"] == "transition":
-                if "to_status" not in data:
-                    raise ValidationFailed("Indique el nuevo estado.", field="to_status")
-                transition(
-                    db.session,
-                    ticket,
-                    data["to_status"],
-                    actor,
-                    body=data.get("body"),
-                    expected_version=data["version"],
-                )
-                event = _last_event(ticket)
-            else:
-                event = add_comment(
-                    db.session,
-                    ticket,
-                    actor,
-                    data.get("body", ""),
-                    public=data["kind"] == "comment",
-                    expected_version=data["version"],
-                )
-        except DomainError as error:
-            domain_abort(error)
-        db.session.commit()
+        if data["kind"] == "transition":
+            if "to_status" not in data:
+                raise ValidationFailed("Indique el nuevo estado.", field="to_status")
+            transition(
+                db.session,
+                ticket,
+                data["to_status"],
+                actor,
+                body=data.get("body"),
+                expected_version=data["version"],
+            )
+            event = _last_event(ticket)
+        else:
+            event = add_comment(
+                db.session,
+                ticket,
+                actor,
+                data.get("body", ""),
+                public=data["kind"] == "comment",
+                expected_version=data["version"],
+            )
         return {
             "id": event.id,
             "kind": event.kind,

@@ -32,6 +32,7 @@ from app.tickets.codes import display, parse_public_id
 from app.tickets.errors import NotFound
 from app.tickets.publication import get_published
 from app.tickets.sla import business_calendar
+from app.transaction import transaction
 
 FMT = "<any(json,xml):fmt>"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -183,6 +184,7 @@ def _intake(data: dict[str, Any], category: Category, key: ApiKey) -> TicketInta
 
 @bp.post(f"/requests.{FMT}")
 @limiter.limit(_intake_limit)
+@transaction
 def create_request(fmt: str):
     key = _authenticate(request.form.get("api_key"))
     data = _load(PostRequestSchema(), request.form)
@@ -198,7 +200,6 @@ def create_request(fmt: str):
         raise Open311Error(
             400, f"{parameter}: {exc.message}" if parameter else exc.message
         ) from None
-    db.session.commit()
     minutes_per_day = business_calendar(db.session).minutes_per_day
     # The filer learns the tracking code here, once: public answers name the ticket by its
     # public id only.

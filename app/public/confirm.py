@@ -16,10 +16,12 @@ from app.public import bp
 from app.tickets.codes import display
 from app.tickets.errors import DomainError
 from app.tickets.people import confirm_email, ticket_for_email_token
+from app.transaction import transaction
 
 
 @bp.route("/correo/confirmar/<token>", methods=["GET", "POST"])
 @lookup_limit
+@transaction
 def confirm_email_page(token: str):
     try:
         ticket = ticket_for_email_token(db.session, token)
@@ -28,7 +30,6 @@ def confirm_email_page(token: str):
     form = FlaskForm()
     if form.validate_on_submit():
         confirm_email(db.session, token)
-        db.session.commit()
         return render_template("public/confirm_email.html", code=display(ticket.code), done=True)
     return render_template(
         "public/confirm_email.html",

@@ -19,6 +19,7 @@ from app.tickets.survey import (
     record_satisfaction,
     ticket_for_token,
 )
+from app.transaction import transaction
 
 RATINGS = [
     ("5", _l("5 · Muy buena")),
@@ -38,7 +39,14 @@ class SurveyForm(FlaskForm):
     comment = TextAreaField(_l("Comentario (opcional)"), validators=[Length(max=MAX_COMMENT)])
 
 
+def _not_recorded(error: DomainError, token: str):
+    ticket = ticket_for_token(db.session, token)
+    page = render_template("public/survey.html", code=display(ticket.code), error=error.message)
+    return page, 409
+
+
 @bp.route("/encuesta/<token>", methods=["GET", "POST"])
+@transaction(on_error=_not_recorded)
 def survey(token: str):
     try:
         ticket = ticket_for_token(db.session, token)
@@ -49,19 +57,14 @@ def survey(token: str):
         return render_template("public/survey.html", code=code, thanks=True)
     form = SurveyForm()
     if form.validate_on_submit():
-        try:
-            record_satisfaction(
-                db.session,
-                ticket,
-                int(form.rating.data),
-                form.comment.data,
-                "web",
-                proof=link_proof(ticket),  # the signed link went to the resident only
-            )
-        except DomainError as error:
-            db.session.rollback()
-            return render_template("public/survey.html", code=code, error=error.message), 409
-        db.session.commit()
+        record_satisfaction(
+            db.session,
+            ticket,
+            int(form.rating.data),
+            form.comment.data,
+            "web",
+            proof=link_proof(ticket),  # the signed link went to the resident only
+        )
         return render_template("public/survey.html", code=code, thanks=True)
     status = 422 if form.errors else 200
     return render_template("public/survey.html", code=code, form=form), status

@@ -28,6 +28,7 @@ from app.tickets import Actor, ValidationFailed
 from app.tickets.access_log import KINDS, kind_label
 from app.tickets.audit import LogFilter, export_log, read_log
 from app.tickets.codes import display
+from app.transaction import transaction
 
 # Where a row came from: exact pages first, then the part of the system.
 PAGE_LABELS = {
@@ -174,24 +175,23 @@ def _render(form: AccessLogFilterForm, page=None, status: int = 200):
     ), status
 
 
+def _show_filter_errors(error: ValidationFailed) -> tuple[str, int]:
+    form = _form()
+    show_domain_error(form, error)
+    return _render(form, status=422)
+
+
 @bp.get("/admin/accesos")
+@transaction(on_error=_show_filter_errors)  # reading the trail is recorded too
 def admin_access_log():
     form = _form()
-    try:
-        wanted = _filter(form)
-        page = read_log(
-            db.session,
-            Actor.staff(current_user),
-            wanted,
-            before=request.args.get("antes", type=int),
-        )
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _render(form, status=422)
-    response = _render(form, page)
-    db.session.commit()  # the reading's own trail row
-    return response
+    page = read_log(
+        db.session,
+        Actor.staff(current_user),
+        _filter(form),
+        before=request.args.get("antes", type=int),
+    )
+    return _render(form, page)
 
 
 def _csv_row(entry: AccessLogEntry, zone: ZoneInfo) -> list[object]:
@@ -226,15 +226,9 @@ def _csv_lines(entries: Iterable[AccessLogEntry]) -> Iterator[str]:
 
 
 @bp.get("/admin/accesos.csv")
+@transaction(on_error=_show_filter_errors)  # the download is recorded before the first row leaves
 def admin_access_log_csv():
-    form = _form()
-    try:
-        entries = export_log(db.session, Actor.staff(current_user), _filter(form))
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _render(form, status=422)
-    db.session.commit()  # the download is recorded before the first row leaves
+    entries = export_log(db.session, Actor.staff(current_user), _filter(_form()))
     stamp = format_datetime(format="yyyyMMdd-HHmm")
     return Response(
         stream_with_context(_csv_lines(entries)),

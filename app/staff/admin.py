@@ -43,6 +43,7 @@ from app.staff.forms import (
 from app.tickets import Actor, ValidationFailed, may
 from app.tickets.access_log import changed_fields, record_admin_change
 from app.tickets.sla import business_calendar
+from app.transaction import transaction
 
 
 @bp.before_request
@@ -67,6 +68,7 @@ def _departments() -> list[tuple[int | str, str]]:
 
 
 @bp.get("/admin")
+@transaction
 def admin_home():
     return render_template(
         "staff/admin/home.html",
@@ -80,6 +82,7 @@ def admin_home():
 
 @bp.route("/admin/usuarios/nuevo", methods=["GET", "POST"], defaults={"user_id": None})
 @bp.route("/admin/usuarios/<int:user_id>", methods=["GET", "POST"])
+@transaction
 def admin_user(user_id: int | None):
     user = db.session.get(StaffUser, user_id) if user_id else None
     if user_id and user is None:
@@ -102,7 +105,6 @@ def admin_user(user_id: int | None):
         except ValidationFailed as error:
             getattr(form, error.details.get("field", "email")).errors.append(_(error.message))
         else:
-            db.session.commit()
             if user is current_user._get_current_object():  # noqa: SLF001
                 start_session(user)  # an admin resetting their own password stays in
             flash(_("Usuario guardado."))
@@ -112,6 +114,7 @@ def admin_user(user_id: int | None):
 
 @bp.route("/admin/unidades/nueva", methods=["GET", "POST"], defaults={"department_id": None})
 @bp.route("/admin/unidades/<int:department_id>", methods=["GET", "POST"])
+@transaction
 def admin_department(department_id: int | None):
     department = db.session.get(Department, department_id) if department_id else None
     if department_id and department is None:
@@ -132,7 +135,6 @@ def admin_department(department_id: int | None):
             db.session.add(department)
             if changes:
                 record_admin_change(db.session, _admin(), kind, department.name, changes)
-            db.session.commit()
             flash(_("Unidad guardada."))
             return redirect(url_for("staff.admin_home"), code=303)
     return render_template("staff/admin/form.html", form=form, title=_("Unidad"))
@@ -140,6 +142,7 @@ def admin_department(department_id: int | None):
 
 @bp.route("/admin/categorias/nueva", methods=["GET", "POST"], defaults={"category_id": None})
 @bp.route("/admin/categorias/<int:category_id>", methods=["GET", "POST"])
+@transaction
 def admin_category(category_id: int | None):
     category = db.session.get(Category, category_id) if category_id else None
     if category_id and category is None:
@@ -158,7 +161,6 @@ def admin_category(category_id: int | None):
             form.code.errors.append(_("Ya existe una categoría con ese código."))
         else:
             category = _save_category(category, form, per_day)
-            db.session.commit()
             flash(_("Categoría guardada. Los nuevos plazos rigen para las solicitudes nuevas."))
             return redirect(url_for("staff.admin_category", category_id=category.id), code=303)
     templates = (
@@ -201,6 +203,7 @@ def _save_category(category: Category | None, form: CategoryForm, per_day: int) 
 
 
 @bp.post("/admin/categorias/<int:category_id>/plantillas")
+@transaction
 def admin_template(category_id: int):
     category = db.session.get(Category, category_id) or abort(404)
     form = TemplateForm(prefix="template")
@@ -212,7 +215,6 @@ def admin_template(category_id: int):
         )
         target = f"{category.name}: {form.title.data}"
         record_admin_change(db.session, _admin(), "template_added", target)
-        db.session.commit()
         flash(_("Respuesta tipo agregada."))
     else:
         flash(_("Complete el título y el texto de la respuesta tipo."))
@@ -220,6 +222,7 @@ def admin_template(category_id: int):
 
 
 @bp.post("/admin/plantillas/<int:template_id>/desactivar")
+@transaction
 def admin_template_disable(template_id: int):
     template = db.session.get(ResponseTemplate, template_id) or abort(404)
     if template.active:
@@ -227,7 +230,6 @@ def admin_template_disable(template_id: int):
         target = f"{where}: {template.title}" if where else template.title
         record_admin_change(db.session, _admin(), "template_disabled", target)
     template.active = False
-    db.session.commit()
     return redirect(url_for("staff.admin_category", category_id=template.category_id), code=303)
 
 
@@ -239,6 +241,7 @@ def _hhmm(text: str) -> str | None:
 
 
 @bp.route("/admin/calendario", methods=["GET", "POST"])
+@transaction
 def admin_calendar():
     calendar = business_calendar(db.session)
     form = CalendarForm(prefix="hours")
@@ -254,7 +257,6 @@ def admin_calendar():
             )
         else:
             _save_hours(calendar, start, end)
-            db.session.commit()
             flash(_("Horario guardado."))
             return redirect(url_for("staff.admin_calendar"), code=303)
     if "day-day" in request.form and day_form.validate_on_submit():
@@ -269,7 +271,6 @@ def admin_calendar():
             db.session.add(closed)
             target = day.isoformat()
             record_admin_change(db.session, _admin(), "closed_day_added", target, changes)
-            db.session.commit()
             flash(_("Día sin atención agregado."))
             return redirect(url_for("staff.admin_calendar"), code=303)
     days = db.session.scalars(select(ClosedDay).order_by(ClosedDay.day)).all()
@@ -292,17 +293,18 @@ def _save_hours(calendar, start: str, end: str) -> None:
 
 
 @bp.post("/admin/calendario/<day>/quitar")
+@transaction
 def admin_closed_day_remove(day: str):
     closed = db.session.get(ClosedDay, bounded_date(day) or abort(404)) or abort(404)
     changes = {"reason": [closed.reason or None, None]}
     target = closed.day.isoformat()
     record_admin_change(db.session, _admin(), "closed_day_removed", target, changes)
     db.session.delete(closed)
-    db.session.commit()
     return redirect(url_for("staff.admin_calendar"), code=303)
 
 
 @bp.route("/admin/claves", methods=["GET", "POST"])
+@transaction
 def admin_api_keys():
     form = ApiKeyForm()
     new_key = None
@@ -313,16 +315,14 @@ def admin_api_keys():
             )
         except ValidationFailed as error:
             form.name.errors.append(_(error.message))
-        else:
-            db.session.commit()
     keys = db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all()
     return render_template("staff/admin/keys.html", form=form, keys=keys, new_key=new_key)
 
 
 @bp.post("/admin/claves/<int:key_id>/revocar")
+@transaction
 def admin_api_key_revoke(key_id: int):
     key = db.session.get(ApiKey, key_id) or abort(404)
     revoke_api_key(db.session, _admin(), key)
-    db.session.commit()
     flash(_("Clave revocada."))
     return redirect(url_for("staff.admin_api_keys"), code=303)

@@ -29,6 +29,7 @@ from app.inputs import bounded_int
 from app.models import StaffUser
 from app.staff import bp
 from app.staff.forms import LoginForm, PasswordChangeForm
+from app.transaction import transaction
 
 PUBLIC_ENDPOINTS = {"staff.login"}
 DEVICE_COOKIE = "staff_device"
@@ -179,9 +180,9 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.post("/logout")
+@transaction
 def logout():
     current_user.end_sessions()  # every copy of every session of this person, not just this one
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Cerró su sesión."))
@@ -190,6 +191,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@transaction
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -198,7 +200,6 @@ def change_password():
         else:
             user = current_user._get_current_object()  # noqa: SLF001
             user.set_password(form.new.data)  # ends every session of this person...
-            db.session.commit()
             start_session(user)  # ...but the one that changed it goes on
             flash(_("Su contraseña fue cambiada. Sus otras sesiones se cerraron."))
             return redirect(url_for("staff.home"), code=303)

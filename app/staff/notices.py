@@ -25,6 +25,7 @@ from app.staff import bp
 from app.tickets import Actor, DomainError, NotFound
 from app.tickets.codes import display
 from app.tickets.errors import N_
+from app.transaction import transaction
 
 FILTER_KEYS = ("estado", "canal", "antiguedad")
 SHOWN = (
@@ -82,20 +83,18 @@ def _filter_args() -> dict[str, str]:
     return {key: value for key, value in request.args.items() if key in FILTER_KEYS}
 
 
+def _retry_refused(error: DomainError, notification_id: int):  # noqa: ARG001 - the view's
+    if isinstance(error, NotFound):
+        abort(404)
+    flash(_(error.message))
+    return redirect(url_for("staff.notices", **_filter_args()), code=303)
+
+
 @bp.post("/avisos/<int:notification_id>/reintentar")
+@transaction(on_error=_retry_refused)
 def retry_from_notices(notification_id: int):
     actor = _actor()
-    back = url_for("staff.notices", **_filter_args())
-    try:
-        visible_notice(db.session, actor, notification_id)
-        retry_notification(db.session, notification_id, actor)
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(_(error.message))
-        return redirect(back, code=303)
-    db.session.commit()
+    visible_notice(db.session, actor, notification_id)
+    retry_notification(db.session, notification_id, actor)
     flash(_("El aviso se enviará de nuevo."))
-    return redirect(back, code=303)
+    return redirect(url_for("staff.notices", **_filter_args()), code=303)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog import category_choices
 from app.extensions import db
-from app.models import ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
+from app.models import Category, ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
 from app.notifications import labels
 from app.notifications.state import for_ticket, retry_notification
 from app.public.presenters import channel_label, status_label
@@ -26,6 +26,7 @@ from app.tickets import (
     NotFound,
     PermissionDenied,
     StaleTicket,
+    ValidationFailed,
     add_comment,
     assign,
     get_by_code,
@@ -41,6 +42,7 @@ from app.tickets.lifecycle import STAFF_ACTIONS
 from app.tickets.permissions import allowed_actions, can_be_assignee
 from app.tickets.publication import set_public_summary
 from app.tickets.sla import at_risk, business_calendar
+from app.transaction import transaction
 
 
 def _load(code: str) -> Ticket:
@@ -137,8 +139,7 @@ def render_ticket(
         contact_visible=contact_shown(db.session, actor, ticket),
         may_see_people=may(actor, "people"),
     )
-    db.session.commit()  # the view's access-trail row (need to know: see contact_shown)
-    return html, status
+    return html, status  # the boundary commits the access-trail row of what it showed
 
 
 def _template_action(kind: str) -> str:
@@ -146,6 +147,7 @@ def _template_action(kind: str) -> str:
 
 
 @bp.get("/tickets/<code>")
+@transaction
 def ticket_page(code: str):
     ticket = _load(code)
     if not may(Actor.staff(current_user), "read", ticket):
@@ -175,15 +177,16 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
             expected_version=version,
         )
     elif action == "duplicate":
-        original = get_by_code(db.session, form.original.data or "")
+        try:
+            original = get_by_code(db.session, form.original.data or "")
+        except CodeError as error:
+            raise ValidationFailed(
+                "El número de la solicitud original no es válido.", field="original"
+            ) from error
         mark_duplicate(db.session, ticket, original, actor, expected_version=version)
     elif action == "reroute":
-        from app.models import Category
-
         category = db.session.get(Category, form.category.data) if form.category.data else None
         if category is None:
-            from app.tickets import ValidationFailed
-
             raise ValidationFailed("Elija la nueva categoría.", field="category")
         reroute(db.session, ticket, category, actor, reason=body or "", expected_version=version)
     elif action == "summary":
@@ -192,53 +195,47 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
         abort(400)
 
 
+def _show_action_again(error: DomainError, code: str) -> tuple[str, int]:
+    """The domain refused: the page again, with what was typed and why (409 when someone
+    else changed the ticket meanwhile: the new version is loaded, the text kept)."""
+    form = ActionForm()
+    ticket = _load(code)
+    form.version.data = ticket.version
+    form.form_errors.append(_(error.message))
+    if isinstance(error, StaleTicket):
+        status = 409
+    else:
+        status = 403 if isinstance(error, PermissionDenied) else 422
+    return render_ticket(ticket, form, open_action=form.action.data, status=status)
+
+
 @bp.post("/tickets/<code>")
+@transaction(on_error=_show_action_again)
 def ticket_action(code: str):
     ticket = _load(code)
     form = ActionForm()
     action = form.action.data
     if not form.validate_on_submit() or action not in STAFF_ACTIONS:
         return render_ticket(ticket, form, open_action=action, status=422)
-    try:
-        _perform(action, ticket, form, Actor.staff(current_user))
-    except StaleTicket as error:
-        db.session.rollback()
-        ticket = _load(code)
-        form.version.data = ticket.version  # what they typed stays; the new version is loaded
-        form.form_errors.append(_(error.message))
-        return render_ticket(ticket, form, open_action=action, status=409)
-    except (DomainError, CodeError) as error:
-        db.session.rollback()
-        ticket = _load(code)
-        form.version.data = ticket.version
-        message = (
-            _(error.message)
-            if isinstance(error, DomainError)
-            else _("El número de la solicitud original no es válido.")
-        )
-        form.form_errors.append(message)
-        status = 403 if isinstance(error, PermissionDenied) else 422
-        return render_ticket(ticket, form, open_action=action, status=status)
-    db.session.commit()
+    _perform(action, ticket, form, Actor.staff(current_user))
     flash(_("Cambios guardados."))
     return redirect(url_for("staff.ticket_page", code=display(ticket.code)), code=303)
 
 
+def _show_retry_refused(error: DomainError, code: str, notification_id: int):
+    if isinstance(error, NotFound):  # not a notification of this ticket
+        abort(404)
+    form = ActionForm(formdata=None)
+    form.form_errors.append(_(error.message))
+    status = 403 if isinstance(error, PermissionDenied) else 422
+    return render_ticket(_load(code), form, status=status)
+
+
 @bp.post("/tickets/<code>/avisos/<int:notification_id>/reintentar")
+@transaction(on_error=_show_retry_refused)
 def retry_notice(code: str, notification_id: int):
     """Send a failed notification again (a new outbox row; the failed one stays as history)."""
     ticket = _load(code)
-    form = ActionForm(formdata=None)
-    try:
-        retry_notification(db.session, notification_id, Actor.staff(current_user), ticket=ticket)
-    except NotFound:  # not a notification of this ticket
-        db.session.rollback()
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(_(error.message))
-        status = 403 if isinstance(error, PermissionDenied) else 422
-        return render_ticket(_load(code), form, status=status)
-    db.session.commit()
+    retry_notification(db.session, notification_id, Actor.staff(current_user), ticket=ticket)
     flash(_("El aviso se enviará de nuevo."))
     return redirect(url_for("staff.ticket_page", code=display(ticket.code)), code=303)

@@ -11,15 +11,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.database import retry_transient
 from app.extensions import csrf, db
 from app.models import InboundSms
 from app.notifications.state import record_provider_status, suppress_number
 from app.tickets.text import is_one_line, sanitize
+from app.transaction import transaction
 from channels.sms.commands import parse
 from channels.sms.conversation import respond
 
@@ -79,7 +78,9 @@ def media_urls() -> list[str]:
 
 
 @bp.post("/inbound")
-@retry_transient(idempotent=True)  # a dropped connection is no lost text: MessageSid
+# Idempotent by MessageSid: a dropped connection, or the same message stored at the same moment
+# by another process (a uniqueness race), is run once more and finds what was stored.
+@transaction(idempotent=True)
 def inbound():
     require_twilio_signature()
     sid = twilio_field("MessageSid", "SmsSid", limit=MAX_SID)
@@ -102,12 +103,6 @@ def inbound():
             ticket_id=outcome.ticket_id,
         )
     )
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same MessageSid, at the same moment, in another process
-        db.session.rollback()
-        seen = db.session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
-        return twiml(seen.reply if seen else None)
     return twiml(outcome.reply)
 
 
@@ -117,7 +112,7 @@ OPTED_OUT = "21610"
 
 
 @bp.post("/status")
-@retry_transient(idempotent=True)  # recording a status twice changes nothing
+@transaction(idempotent=True)  # recording a status twice changes nothing
 def status_callback():
     """Delivery status of a message we sent: forward only; 21610 puts the number on the list."""
     require_twilio_signature()
@@ -130,5 +125,4 @@ def status_callback():
     # Only the number our own notification went to: never whatever "To" the callback names.
     if error == OPTED_OUT and notification is not None and notification.channel == "sms":
         suppress_number(db.session, notification.recipient, "21610")
-    db.session.commit()
     return Response(status=204)
