@@ -38,7 +38,7 @@ from app.tickets.access_log import contact_shown
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
 from app.tickets.lifecycle import FINAL_STATUSES, TRANSITIONS
-from app.tickets.permissions import can_be_assignee
+from app.tickets.permissions import can_be_assignee, is_blocked
 from app.tickets.publication import set_public_summary
 from app.tickets.sla import business_calendar
 
@@ -159,6 +159,7 @@ def render_ticket(
         channel_label=channel_label,
         proof_label=proof_label,
         contact_visible=contact_shown(db.session, actor, ticket),
+        contact_blocked=is_blocked(ticket),
         may_see_people=may(actor, "people"),
     )
     db.session.commit()  # the view's access-trail row (need to know: see contact_shown)
