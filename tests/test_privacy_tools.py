@@ -482,6 +482,7 @@ def test_other_roles_may_not_use_the_tools(client, demo, planted, login, email):
     assert client.get("/staff/privacidad").status_code == 403
     assert client.post("/staff/privacidad", data={"query": "12.345.678-5"}).status_code == 403
     assert client.get(_ana_url(planted)).status_code == 403
+    assert client.get("/staff/admin/accesos").status_code == 403
     for action, data in (
         ("exportar", {"exportar-output": "json", "exportar-reason": "x 1"}),
         (
@@ -525,3 +526,8 @@ def test_admins_and_the_officer_use_them_and_the_role_is_offered_in_words(
     login(officer)
     assert client.get("/staff/privacidad").status_code == 200
     assert client.get(_ana_url(planted)).status_code == 200
+    # The officer reads the whole trail, but administers nothing.
+    assert client.get("/staff/admin/accesos").status_code == 200
+    assert client.get("/staff/admin/accesos.csv").status_code == 200
+    assert client.get("/staff/admin").status_code == 403
+    assert client.get("/staff/admin/usuarios/nuevo").status_code == 403
