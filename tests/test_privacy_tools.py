@@ -167,7 +167,9 @@ def planted(demo):
 
 @pytest.fixture
 def officer(demo, make_user, login):
-    return login(make_user("privacy"))
+    user = make_user("privacy")
+    demo.commit()  # a refused action rolls the request's transaction back
+    return login(user)
 
 
 def _ana_url(planted, action=""):
