@@ -17,7 +17,7 @@ from app.tickets.access_log import (
     record_user_changes,
 )
 from app.tickets.errors import N_, ValidationFailed
-from app.tickets.permissions import ADMIN, Actor
+from app.tickets.permissions import ADMIN, PRIVACY, Actor
 
 MIN_PASSWORD = 10
 KEY_PREFIX = "cnd_"
@@ -108,7 +108,10 @@ def save_user(
                 N_("Un administrador no pertenece a una unidad."), field="department"
             )
         department_id = None
-    elif not department_id or session.get(Department, department_id) is None:
+    elif department_id and session.get(Department, department_id) is None:
+        raise ValidationFailed(N_("Elija la unidad del funcionario."), field="department")
+    elif not department_id and details.role != PRIVACY:
+        # The data protection officer works on persons, not on a unit's tickets: optional.
         raise ValidationFailed(N_("Elija la unidad del funcionario."), field="department")
     new = {
         "email": email,

@@ -108,7 +108,8 @@ ADMIN, CLERK = "admin@demo.penalolen.cl", "meson@demo.penalolen.cl"
 ANA_RUT = "12.345.678-5"
 # Kinds that no page of this slice writes yet: the privacy officer's export (issue 15, items
 # 3-6) records ``person_exported`` with the reason it asks for.
-NOT_YET_THROUGH_HTTP = {"person_exported"}
+# The data protection officer's tools (export, block) are played in test_privacy_tools.py.
+NOT_YET_THROUGH_HTTP = {"person_exported", "person_blocked", "person_unblocked"}
 
 
 def _staff(session, email):

@@ -18,7 +18,7 @@ from app.notifications.errors import (
     RecipientOptedOut,
     TransientDeliveryError,
 )
-from app.notifications.outbox import is_suppressed
+from app.notifications.outbox import is_suppressed, recipient_blocked
 from app.tickets import access_codes, alerts, housekeeping
 from workers.queue import enqueue, queue_for
 
@@ -85,6 +85,10 @@ def deliver_notification(notification_id: int) -> str:
         state.mark_suppressed(session, notification_id, "number opted out")
         session.commit()
         return "suppressed"
+    if recipient_blocked(session, notification):  # blocked after the notice was written
+        state.mark_suppressed(session, notification_id, "person blocked", error_kind="blocked")
+        session.commit()
+        return "blocked"
     try:
         accepted = _already_accepted(notification) if notification.outcome_unknown else None
         if accepted is None:

@@ -43,7 +43,7 @@ from app.tickets import (
 from app.tickets.access_log import contact_shown
 from app.tickets.codes import MistypedCode
 from app.tickets.lifecycle import OPEN_STATUSES
-from app.tickets.permissions import listed_where
+from app.tickets.permissions import is_blocked, listed_where
 from app.transaction import transaction
 
 blp = Blueprint(
@@ -214,6 +214,14 @@ class TicketContactView(MethodView):
         recorded in the access trail."""
         user = require_staff()
         ticket = ticket_or_404(code)
+        if is_blocked(ticket):  # an export to another system: never a blocked person's data
+            abort(
+                403,
+                message=_(
+                    "Datos bloqueados: la persona pidió que sus datos se conserven sin "
+                    "tratarlos. No se entregan por la API."
+                ),
+            )
         if not contact_shown(db.session, Actor.staff(user), ticket, kind="contact_api"):
             abort(
                 403,

@@ -14,7 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models.base import Base, append_only, utcnow
 from app.models.organization import Department
 
-ROLES = ("counter", "agent", "head", "admin")
+# privacy: the data protection officer (finds, exports, rectifies and blocks persons' data).
+ROLES = ("counter", "agent", "head", "admin", "privacy")
 
 
 class Contact(Base):
@@ -41,6 +42,18 @@ class Contact(Base):
     email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Blocked (Ley 21.719): kept, not processed. No notices go to the person, staff other than
+    # the data protection officer and admins read "Datos bloqueados", and exports to third
+    # parties leave the data out. When, who and why (app/privacy/blocking.py).
+    blocked_at: Mapped[datetime | None]
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    blocked_reason: Mapped[str | None] = mapped_column(String(300))
+
+    blocked_by: Mapped[StaffUser | None] = relationship(foreign_keys=[blocked_by_id])
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_at is not None
 
 
 class ContactChange(Base):

@@ -37,6 +37,7 @@ REASONS = {
     "rejected": N_("El proveedor rechazó el destinatario (número o correo no válido)"),
     "unavailable": N_("El proveedor no respondió o no estaba disponible"),
     "internal": N_("Error interno al enviar; el equipo técnico tiene el detalle"),
+    "blocked": N_("Los datos de la persona están bloqueados (protección de datos)"),
 }
 
 
@@ -49,6 +50,8 @@ def template_label(notification: Notification) -> str:
 
 
 def status_label(notification: Notification) -> str:
+    if notification.status == "suppressed" and notification.error_kind == "blocked":
+        return _("No enviado: datos bloqueados")
     return _(STATUSES.get(notification.status, N_("Desconocido")))
 
 

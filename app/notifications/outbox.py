@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Notification, SmsSuppression, StaffUser, Ticket, TicketEvent
+from app.models import Contact, Notification, SmsSuppression, StaffUser, Ticket, TicketEvent
 from app.notifications import templates
 from app.notifications.templates import Rendered
 from app.tickets import lifecycle, sla
+from app.tickets.permissions import is_blocked
 
 # Requests filed where the resident did not get their code by SMS get a receipt by email.
 RECEIPT_CHANNELS = frozenset({"web", "counter", "phone"})
@@ -29,6 +30,20 @@ def is_suppressed(session: Session, mobile: str) -> bool:
     return session.get(SmsSuppression, mobile) is not None
 
 
+def recipient_blocked(session: Session, notification: Notification) -> bool:
+    """A notice to a resident whose data is blocked (the ticket's person, or a person holding
+    that number or email): it must not go out (checked again just before sending)."""
+    if notification.recipient_staff_id is not None:
+        return False
+    if notification.ticket is not None and is_blocked(notification.ticket):
+        return True
+    held_by = Contact.mobile if notification.channel == "sms" else Contact.email
+    blocked = select(Contact.id).where(
+        held_by == notification.recipient, Contact.blocked_at.is_not(None)
+    )
+    return session.scalar(blocked) is not None
+
+
 def resident_channel(session: Session, ticket: Ticket) -> tuple[str, str] | None:
     """``(channel, recipient)`` to reach the ticket's resident, or None.
 
@@ -36,9 +51,12 @@ def resident_channel(session: Session, ticket: Ticket) -> tuple[str, str] | None
     consent: never a person record, which a later filing might name differently. SMS when a
     mobile was given that has not opted out, else email. They must have agreed to be
     notified, except on a ticket they texted in: answering in that conversation is expected.
+    Nobody whose data is blocked is notified.
     """
     contact = ticket.contact
     if contact is None or not (contact.consent_notify or ticket.channel == "sms"):
+        return None
+    if is_blocked(ticket):
         return None
     if contact.mobile and not is_suppressed(session, contact.mobile):
         return "sms", contact.mobile
@@ -165,7 +183,7 @@ def _receipt_target(session: Session, ticket: Ticket) -> tuple[str, str] | None:
     """Where the receipt goes, with consent: a web request to the email it gave (else its
     mobile); a walk-in or a call by SMS when there is a mobile, else email."""
     contact = ticket.contact
-    if contact is None or not contact.consent_notify:
+    if contact is None or not contact.consent_notify or is_blocked(ticket):
         return None
     if ticket.channel == "web" and contact.email:
         return "email", contact.email

@@ -160,14 +160,17 @@ def suppress_number(session: Session, mobile: str, reason: str) -> None:
         session.flush()
 
 
-def mark_suppressed(session: Session, notification_id: int, reason: str, now=None) -> None:
+def mark_suppressed(
+    session: Session, notification_id: int, reason: str, now=None, error_kind: str = "opted_out"
+) -> None:
+    """Not sent, never retried: the number opted out, or the person's data is blocked."""
     _from_sending(
         session,
         notification_id,
         now or utcnow(),
         status="suppressed",
         last_error=reason,
-        error_kind="opted_out",
+        error_kind=error_kind,
     )
 
 
@@ -269,7 +272,7 @@ def retry_notification(
     Refused for a number that opted out: only the resident can undo that (ALTA/START). When the
     request names a ticket (its page), the notification must be one of that ticket's own.
     """
-    from app.notifications.outbox import add, is_suppressed
+    from app.notifications.outbox import add, is_suppressed, recipient_blocked
     from app.notifications.templates import Rendered
     from app.tickets.service import _record
 
@@ -285,6 +288,10 @@ def retry_notification(
     if failed.channel == "sms" and is_suppressed(session, failed.recipient):
         raise InvalidTransition(
             "Ese número pidió no recibir más SMS; solo el vecino o vecina puede reactivarlos."
+        )
+    if recipient_blocked(session, failed):
+        raise InvalidTransition(
+            "Los datos de esta persona están bloqueados: no se le envían avisos."
         )
     now = now or utcnow()
     rendered = Rendered(failed.subject or "", failed.body, failed.body_html)

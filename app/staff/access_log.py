@@ -42,6 +42,7 @@ PAGE_LABELS = {
     "api.TicketContactView": _l("API: contacto de la solicitud"),
 }
 AREA_LABELS = (
+    ("staff.privacy", _l("Protección de datos")),
     ("staff.admin", _l("Administración")),
     ("staff.", _l("Área de funcionarios")),
     ("api.", _l("API")),

@@ -35,6 +35,7 @@ ROLE_LABELS = {
     "agent": _l("Agente"),
     "head": _l("Jefatura"),
     "admin": _l("Administración"),
+    "privacy": _l("Protección de datos (encargado)"),
 }
 
 
@@ -162,7 +163,8 @@ class UserForm(FlaskForm):
     def validate_department(self, field):
         if self.role.data == "admin" and field.data:
             raise ValidationError(_l("Un administrador no pertenece a una unidad."))
-        if self.role.data != "admin" and not field.data:
+        # The data protection officer works on persons, not on a unit's tickets: optional.
+        if self.role.data not in ("admin", "privacy") and not field.data:
             raise ValidationError(_l("Elija la unidad del funcionario."))
 
 
@@ -256,3 +258,66 @@ class AccessLogFilterForm(FlaskForm):
     desde = StringField(_l("Desde"), validators=[Optional()])
     hasta = StringField(_l("Hasta"), validators=[Optional()])
     tipo = SelectField(_l("Acción"), validate_choice=False)
+
+
+# --- data protection (app/staff/data_protection.py) ---------------------------------------------
+
+PRIVACY_REASON_HINT = _l(
+    "Por ejemplo, el número de la solicitud de derechos que atiende. Queda en el registro de "
+    "accesos."
+)
+
+
+class PrivacySearchForm(FlaskForm):
+    query = StringField(
+        _l("RUT, celular o correo de la persona"),
+        description=_l("Ejemplos: 12.345.678-5, 9 8765 4321, nombre@correo.cl"),
+        validators=[DataRequired(_l("Escriba un RUT, un celular o un correo.")), Length(max=254)],
+    )
+
+
+class PrivacyExportForm(FlaskForm):
+    output = RadioField(
+        _l("Formato"),
+        choices=[
+            ("json", _l("JSON (para llevar los datos a otro servicio)")),
+            ("csv", _l("CSV (planilla)")),
+            ("html", _l("Carta para imprimir")),
+        ],
+        default="json",
+        validators=[DataRequired(_l("Elija el formato de la exportación."))],
+    )
+    reason = StringField(
+        _l("Motivo de la exportación"),
+        description=PRIVACY_REASON_HINT,
+        validators=[DataRequired(_l("Indique el motivo de la exportación.")), Length(max=300)],
+    )
+
+
+class PrivacyRectifyForm(FlaskForm):
+    field = SelectField(
+        _l("Dato que se rectifica"),
+        choices=[
+            ("name", _l("Nombre")),
+            ("rut", _l("RUT")),
+            ("mobile", _l("Celular")),
+            ("email", _l("Correo")),
+        ],
+    )
+    value = StringField(
+        _l("Dato correcto"),
+        validators=[DataRequired(_l("Escriba el dato correcto.")), Length(max=254)],
+    )
+    reason = StringField(
+        _l("Motivo de la rectificación"),
+        description=PRIVACY_REASON_HINT,
+        validators=[DataRequired(_l("Indique el motivo de la rectificación.")), Length(max=300)],
+    )
+
+
+class PrivacyBlockForm(FlaskForm):
+    reason = StringField(
+        _l("Motivo"),
+        description=PRIVACY_REASON_HINT,
+        validators=[DataRequired(_l("Indique el motivo.")), Length(max=300)],
+    )

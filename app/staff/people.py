@@ -22,6 +22,7 @@ PROOF_LABELS = {
     "email_link": _l("correo confirmado con el enlace enviado"),
     "rut_attested": _l("RUT con la cédula a la vista"),
     "staff": _l("cambio hecho por un funcionario"),
+    "privacy": _l("protección de datos, a pedido de la persona"),
     # How a resident who acted on a ticket was recognised (app/tickets/proof.py).
     "link": _l("enlace enviado a su contacto"),
     "access_code": _l("código enviado a su contacto"),
@@ -31,6 +32,9 @@ ACTION_LABELS = {
     "created": _l("Registro creado"),
     "verified": _l("Dato verificado"),
     "edited": _l("Datos cambiados"),
+    "rectified": _l("Datos rectificados"),
+    "blocked": _l("Datos bloqueados"),
+    "unblocked": _l("Datos desbloqueados"),
 }
 FIELD_LABELS = {
     "name": _l("Nombre"),
@@ -41,6 +45,7 @@ FIELD_LABELS = {
     "rut_verified_at": _l("RUT verificado"),
     "mobile_verified_at": _l("Celular verificado"),
     "email_verified_at": _l("Correo verificado"),
+    "blocked": _l("Bloqueado"),
 }
 
 

@@ -39,7 +39,7 @@ from app.tickets.access_log import contact_shown
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
 from app.tickets.lifecycle import STAFF_ACTIONS
-from app.tickets.permissions import allowed_actions, can_be_assignee
+from app.tickets.permissions import allowed_actions, can_be_assignee, is_blocked
 from app.tickets.publication import set_public_summary
 from app.tickets.sla import at_risk, business_calendar
 from app.transaction import transaction
@@ -137,6 +137,7 @@ def render_ticket(
         channel_label=channel_label,
         proof_label=proof_label,
         contact_visible=contact_shown(db.session, actor, ticket),
+        contact_blocked=is_blocked(ticket),
         may_see_people=may(actor, "people"),
     )
     return html, status  # the boundary commits the access-trail row of what it showed

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Notification, ResidentAccessCode, Ticket, utcnow
 from app.tickets.errors import N_, DomainError, ValidationFailed
+from app.tickets.permissions import is_blocked
 from app.tickets.proof import VIA_ACCESS_CODE, ResidentProof, contact_points
 
 DIGITS = 6
@@ -85,9 +86,12 @@ def mask(channel: str, recipient: str) -> str:
 
 def destination(session: Session, ticket: Ticket) -> Destination | None:
     """Where a code for this ticket goes: its mobile unless it opted out of SMS, else its
-    email. The resident asked for the code, so notification consent is not required."""
+    email. The resident asked for the code, so notification consent is not required; a
+    person whose data is blocked gets nothing (see app/privacy/blocking.py)."""
     from app.notifications.outbox import is_suppressed
 
+    if is_blocked(ticket):
+        return None
     mobile, email = contact_points(ticket)
     if mobile and not is_suppressed(session, mobile):
         return Destination("sms", mobile, mask("sms", mobile))

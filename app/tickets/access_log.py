@@ -33,6 +33,8 @@ PERSON_KINDS = {
     "person_viewed": _l("Abrió el registro de una persona"),
     "person_changed": _l("Cambió datos de una persona"),
     "person_exported": _l("Exportó los datos de una persona"),
+    "person_blocked": _l("Bloqueó los datos de una persona"),
+    "person_unblocked": _l("Desbloqueó los datos de una persona"),
 }
 # The trail itself is personal data (who was looked up): reading it is recorded too.
 LOG_KINDS = {
@@ -228,6 +230,12 @@ def _known_identifiers(session: Session, person: Contact) -> set[tuple[str, str]
     for row in given:
         known.update((kind, value) for kind, value in zip(IDENTIFIERS, row, strict=True) if value)
     return known
+
+
+def known_identifiers(session: Session, person: Contact) -> set[tuple[str, str]]:
+    """``{(kind, value)}``: every RUT, mobile and email the person holds, held before, or gave
+    with one of their tickets (what finds their data elsewhere: SMS, notices, searches)."""
+    return _known_identifiers(session, person)
 
 
 def digests_of(identifiers: Iterable[tuple[str, str]]) -> set[str]:

@@ -30,7 +30,7 @@ from app.tickets.access_log import record_access
 from app.tickets.contacts import clean_name, normalize_email, normalize_mobile, normalize_rut
 from app.tickets.errors import N_, NotFound, PermissionDenied, ValidationFailed
 from app.tickets.lifecycle import OPEN_STATUSES
-from app.tickets.permissions import RESIDENT, Actor, may_see_contact, require
+from app.tickets.permissions import RESIDENT, Actor, may_see_contact, reads_blocked, require
 
 # proof -> (identifier it proves, the person's stamp for it)
 PROOFS = {
@@ -207,6 +207,7 @@ class Matches:
 
     people: list[Candidate]
     given: list[TicketContact]
+    blocked: int = 0  # people found whose data is blocked (not shown)
 
 
 def search_key(text: str) -> tuple[str, str] | None:
@@ -249,8 +250,11 @@ def counter_matches(session: Session, actor: Actor, text: str, limit: int = 10) 
         record_access(session, actor, "person_searched", detail={"found": 0})
         return Matches([], [])
     attribute, value = key
-    people = list(session.scalars(select(Contact).where(getattr(Contact, attribute) == value)))
-    found = [p.id for p in people]
+    holders = list(session.scalars(select(Contact).where(getattr(Contact, attribute) == value)))
+    # A blocked person's data is not shown here (only counted): it is kept, not processed.
+    people = [p for p in holders if p.blocked_at is None or reads_blocked(actor)]
+    blocked = len(holders) - len(people)
+    found = [p.id for p in holders]
     given = session.scalars(
         select(TicketContact)
         .join(Ticket, Ticket.id == TicketContact.ticket_id)
@@ -271,7 +275,15 @@ def counter_matches(session: Session, actor: Actor, text: str, limit: int = 10) 
         query=key,
         detail={"found": len(people) + len(given), "tickets": [g.ticket_id for g in given]},
     )
-    return Matches([Candidate(p, _open_tickets(session, p)) for p in people], list(given))
+    candidates = [Candidate(p, _open_tickets(session, p)) for p in people]
+    return Matches(candidates, list(given), blocked)
+
+
+class PersonBlocked(PermissionDenied):
+    message = N_(
+        "Datos bloqueados: esta persona pidió que sus datos se conserven sin tratarlos. Solo "
+        "el encargado de protección de datos y la administración los ven."
+    )
 
 
 def get_person(session: Session, actor: Actor, person_id: int) -> Contact:
@@ -279,6 +291,8 @@ def get_person(session: Session, actor: Actor, person_id: int) -> Contact:
     person = session.get(Contact, person_id)
     if person is None:
         raise NotFound("No existe esa persona.")
+    if person.blocked_at is not None and not reads_blocked(actor):
+        raise PersonBlocked()
     return person
 
 

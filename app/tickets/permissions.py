@@ -6,12 +6,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from app.models import StaffUser, Ticket
+from app.models import Contact, StaffUser, Ticket
 from app.tickets import lifecycle
 from app.tickets.errors import N_, PermissionDenied
 from app.tickets.proof import PURPOSES, ResidentProof, proves
 
 COUNTER, AGENT, HEAD, ADMIN = "counter", "agent", "head", "admin"
+# The data protection officer: no department work; finds, exports, rectifies and blocks
+# persons' data ("privacy") and reads the access trail ("audit").
+PRIVACY = "privacy"
+# Who reads a blocked person's data (everyone else reads "Datos bloqueados").
+READS_BLOCKED = frozenset({ADMIN, PRIVACY})
 
 # Actions on a ticket of the actor's own department (admins: any department). Heads do what
 # agents do and more; admins what heads do and more. "summarize": the public summary.
@@ -22,13 +27,15 @@ DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
     AGENT: _WORK,
     HEAD: _LEAD,
     ADMIN: _LEAD | {"close"},
+    PRIVACY: frozenset(),
 }
 # Actions on any ticket, whatever its department.
 ANY_TICKET_ACTIONS: dict[str, frozenset[str]] = {
     COUNTER: frozenset({"read", "comment", "note", "open", "people"}),
     AGENT: frozenset({"read", "open"}),
     HEAD: frozenset({"read", "open", "dashboard"}),
-    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people", "audit"}),
+    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people", "audit", "privacy"}),
+    PRIVACY: frozenset({"read", "open", "people", "audit", "privacy"}),
 }
 
 
@@ -94,6 +101,8 @@ def may_see_contact(actor: Actor, ticket: Ticket | None = None) -> bool:
     counter or on the phone: they took the details down) and to admins; anyone else reading
     the ticket sees it without them. Without a ticket, the question is about person records
     and the search by RUT, mobile or email: counter staff (who serve people) and admins.
+    The data protection officer sees every person's data. A blocked person's data is read
+    only by the data protection officer and admins (``reads_blocked``).
     """
     if actor.kind == "system":
         return True
@@ -102,19 +111,42 @@ def may_see_contact(actor: Actor, ticket: Ticket | None = None) -> bool:
         return False
     if ticket is None:
         return may(actor, "people")
-    if user.role == ADMIN or ticket.filed_by_id == user.id:
+    if user.role in READS_BLOCKED:
+        return True
+    if is_blocked(ticket):
+        return False
+    if ticket.filed_by_id == user.id:
         return True
     return user.department_id is not None and user.department_id == ticket.department_id
+
+
+def is_blocked(ticket: Ticket) -> bool:
+    """The ticket is joined to a blocked person: its personal data is kept, not processed."""
+    return ticket.person is not None and ticket.person.blocked_at is not None
+
+
+def reads_blocked(actor: Actor) -> bool:
+    """The data protection officer and admins read a blocked person's data; nobody else."""
+    if actor.kind == "system":
+        return True
+    user = actor.user
+    return user is not None and user.active and user.role in READS_BLOCKED
 
 
 def contact_visible_where(actor: Actor) -> ColumnElement[bool]:
     """``may_see_contact`` for many tickets at once: a condition on ``tickets`` for lists."""
     user = actor.user
-    if actor.kind == "system" or (user is not None and user.active and user.role == ADMIN):
+    if actor.kind == "system" or (user is not None and user.active and user.role in READS_BLOCKED):
         return true()
     if user is None or not user.active:
         return false()
-    return or_(Ticket.department_id == user.department_id, Ticket.filed_by_id == user.id)
+    not_blocked = or_(
+        Ticket.person_id.is_(None), ~Ticket.person.has(Contact.blocked_at.is_not(None))
+    )
+    return and_(
+        or_(Ticket.department_id == user.department_id, Ticket.filed_by_id == user.id),
+        not_blocked,
+    )
 
 
 def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
