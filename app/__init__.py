@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         quick_redis_options,
     )
     from app.models.base import render_item
+    from app.notifications import init_app as subscribe_notifications
     from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
     from app.public.presenters import channel_label
@@ -107,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     show_console_messages(app)
     sla.set_settings_provider(lambda: app.config)
+    subscribe_notifications(app)  # ticket events write their notices in the same transaction
     workers_hooks.init_app(app)  # outbox rows are enqueued after commit
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)

@@ -18,8 +18,8 @@ from app.notifications.errors import (
     RecipientOptedOut,
     TransientDeliveryError,
 )
-from app.notifications.outbox import is_suppressed
 from app.tickets import access_codes, alerts, housekeeping
+from app.tickets.contacts import is_suppressed
 from workers.queue import enqueue, queue_for
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import Notification, ResidentAccessCode, Ticket, utcnow
+from app.tickets.contacts import is_suppressed
 from app.tickets.errors import N_, DomainError, ValidationFailed
+from app.tickets.events import access_code_issued
 from app.tickets.proof import VIA_ACCESS_CODE, ResidentProof, contact_points
 
 DIGITS = 6
@@ -86,8 +88,6 @@ def mask(channel: str, recipient: str) -> str:
 def destination(session: Session, ticket: Ticket) -> Destination | None:
     """Where a code for this ticket goes: its mobile unless it opted out of SMS, else its
     email. The resident asked for the code, so notification consent is not required."""
-    from app.notifications.outbox import is_suppressed
-
     mobile, email = contact_points(ticket)
     if mobile and not is_suppressed(session, mobile):
         return Destination("sms", mobile, mask("sms", mobile))
@@ -103,8 +103,6 @@ def _digest(ticket: Ticket, digits: str) -> str:
 
 def issue(session: Session, ticket: Ticket, now: datetime | None = None) -> Destination:
     """Draw a code, store its hash and write the message to the outbox (the caller commits)."""
-    from app.notifications import outbox, templates
-
     now = now or utcnow()
     target = destination(session, ticket)
     if target is None:
@@ -131,8 +129,15 @@ def issue(session: Session, ticket: Ticket, now: datetime | None = None) -> Dest
             expires_at=now + timedelta(minutes=minutes),
         )
     )
-    rendered = templates.render("access_code", ticket, target.channel, digits, minutes)
-    outbox.add(session, ticket, "access_code", target.channel, target.recipient, rendered, now)
+    access_code_issued.send(
+        session,
+        ticket=ticket,
+        channel=target.channel,
+        recipient=target.recipient,
+        digits=digits,
+        minutes=minutes,
+        now=now,
+    )  # the notices write its message to the outbox, in this transaction
     session.flush()
     return target
 

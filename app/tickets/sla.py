@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ClosedDay, Setting, Ticket
+from app.tickets import lifecycle
 from app.tickets.calendar import BusinessCalendar
 
 # Where the calendar's settings come from; create_app points it at the app config.
@@ -73,8 +74,6 @@ def warning_minutes(target_minutes: int) -> int:
 def pending_alerts(ticket: Ticket) -> list[tuple[str, str, datetime]]:
     """The SLA alerts still to raise: ``(clock, level, instant)``, clock first_response or
     resolution, level warning or breach. A stopped or paused clock raises nothing."""
-    from app.tickets import lifecycle  # the lifecycle imports nothing of ours; kept local
-
     if ticket.status in lifecycle.FINAL_STATUSES:
         return []
     alerts: list[tuple[str, str, datetime]] = []
