@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api.views import blp as api_blp
     from app.dashboards.transparency import bp as transparency_bp
     from app.dashboards.views import bp as dashboards_bp
+    from app.delivery import init_app as init_delivery
     from app.extensions import (
         babel,
         csrf,
@@ -52,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         quick_redis_options,
     )
     from app.models.base import render_item
-    from app.notifications import init_app as subscribe_notifications
+    from app.notices import init_app as init_notices
     from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
     from app.public.presenters import channel_label
@@ -108,8 +109,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     show_console_messages(app)
     sla.set_settings_provider(lambda: app.config)
-    subscribe_notifications(app)  # ticket events write their notices in the same transaction
-    workers_hooks.init_app(app)  # outbox rows are enqueued after commit
+    init_notices(app)  # ticket events write their notices in the same transaction
+    init_delivery(app)  # outbox rows are announced after commit
+    workers_hooks.init_app(app)  # ... and enqueued for a worker
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(staff_bp)

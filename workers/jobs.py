@@ -10,14 +10,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from app.extensions import db
-from app.models import Notification, utcnow
-from app.notifications import state
-from app.notifications.errors import (
+from app.delivery import state
+from app.delivery.errors import (
     PermanentDeliveryError,
     RecipientOptedOut,
     TransientDeliveryError,
 )
+from app.extensions import db
+from app.models import Notification, utcnow
 from app.tickets import access_codes, alerts, housekeeping
 from app.tickets.contacts import is_suppressed
 from workers.queue import enqueue, queue_for

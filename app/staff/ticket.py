@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.catalog import category_choices
+from app.delivery.state import for_ticket, retry_notification
 from app.extensions import db
 from app.models import ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
-from app.notifications import labels
-from app.notifications.state import for_ticket, retry_notification
+from app.notices import labels
 from app.public.presenters import channel_label, status_label
 from app.staff import bp
 from app.staff.forms import ActionForm

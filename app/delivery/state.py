@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from app.delivery.errors import DeliveryError
 from app.models import Notification, SmsSuppression, Ticket, utcnow
-from app.notifications.errors import DeliveryError
-from app.notifications.outbox import add
-from app.notifications.templates import Rendered
+from app.notices.outbox import add
+from app.notices.templates import Rendered
 from app.tickets.contacts import is_suppressed
 from app.tickets.errors import InvalidTransition, NotFound, PermissionDenied
 from app.tickets.events import record_event

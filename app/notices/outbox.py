@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Notification, StaffUser, Ticket, TicketEvent
-from app.notifications import templates
-from app.notifications.templates import Rendered
+from app.notices import templates
+from app.notices.templates import Rendered
 from app.tickets import lifecycle, sla
 from app.tickets.contacts import is_suppressed
 from app.tickets.people import email_token

@@ -1,6 +1,6 @@
-"""Notifications: the outbox rows ticket changes write, their Spanish templates, and the
-state of each delivery (claimed, sent, retried, failed). Sending itself is the channels' job,
-driven by workers after commit."""
+"""Notices: who is told what. The rules that turn a ticket event into outbox rows
+(``outbox``), their Spanish texts (``templates``, ``sms_text``), and how staff read them
+(``labels``, ``attention``). What happens to a row afterwards is app/delivery's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from app.models import Ticket
-from app.notifications import outbox, templates
+from app.notices import outbox, templates
 from app.tickets.events import access_code_issued, event_recorded
 
 
