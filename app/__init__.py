@@ -37,7 +37,7 @@ def show_console_messages(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import cli, database, health, inputs, security
-    from app.api import api
+    from app.api import api, render_conflict
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
     from app.dashboards.transparency import bp as transparency_bp
@@ -59,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.public.presenters import channel_label
     from app.staff import bp as staff_bp
     from app.staff.auth import load_session_user
-    from app.tickets import sla
+    from app.tickets import StaleTicket, sla
     from channels.sms.inbound import bp as sms_bp
     from channels.web import bp as web_bp
     from workers import hooks as workers_hooks
@@ -134,9 +134,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
         return response
-
-    from app.public.views import render_conflict
-    from app.tickets import StaleTicket
 
     app.register_error_handler(StaleTicket, render_conflict)  # last resort: forms answer first
     app.register_blueprint(health.bp)

@@ -1,7 +1,7 @@
 """Staff workspace: login, counter intake, queue, ticket page, notices, administration."""
 
-from flask import Blueprint
+# Importing the view modules registers their routes on bp.
+from app.staff import access_log, admin, auth, counter, notices, people, queue, ticket  # noqa: F401
+from app.staff.blueprint import bp
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from app.staff import access_log, admin, auth, counter, notices, people, queue, ticket  # noqa: E402, F401
+__all__ = ["bp"]

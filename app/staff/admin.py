@@ -23,8 +23,8 @@ from app.models import (
     StaffUser,
     utcnow,
 )
-from app.staff import bp
 from app.staff.auth import start_session
+from app.staff.blueprint import bp
 from app.staff.forms import (
     ROLE_LABELS,
     ApiKeyForm,

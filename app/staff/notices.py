@@ -21,7 +21,7 @@ from app.notices.attention import (
     needing_attention,
     visible_notice,
 )
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.tickets import Actor, DomainError, NotFound
 from app.tickets.codes import display
 from app.tickets.errors import N_

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 from app.catalog import category_choices
 from app.delivery.state import for_ticket, retry_notification
 from app.extensions import db
-from app.models import ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
+from app.models import Category, ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
 from app.notices import labels
 from app.public.presenters import channel_label, status_label
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.staff.forms import ActionForm
 from app.staff.people import proof_label
 from app.tickets import (
@@ -26,6 +26,7 @@ from app.tickets import (
     NotFound,
     PermissionDenied,
     StaleTicket,
+    ValidationFailed,
     add_comment,
     assign,
     get_by_code,
@@ -202,12 +203,8 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
         original = get_by_code(db.session, form.original.data or "")
         mark_duplicate(db.session, ticket, original, actor, expected_version=version)
     elif action == "reroute":
-        from app.models import Category
-
         category = db.session.get(Category, form.category.data) if form.category.data else None
         if category is None:
-            from app.tickets import ValidationFailed
-
             raise ValidationFailed("Elija la nueva categoría.", field="category")
         reroute(db.session, ticket, category, actor, reason=body or "", expected_version=version)
     elif action == "summary":
