@@ -150,3 +150,30 @@ def test_no_private_name_is_imported_from_another_package():
         if importer_package != target_package:
             crossings.append(f"- {modules[importer].relative_to(ROOT)}:{line} {target}.{imported}")
     assert not crossings, "private names imported across packages:\n" + "\n".join(crossings)
+
+
+# The dependency direction, lowest first: each layer may import those before it, never those
+# after it (``models ← tickets ← notices ← delivery ← workers/channels``).
+LAYERS = ("app.models", "app.tickets", "app.notices", "app.delivery", "workers|channels")
+
+
+def layer_of(module: str) -> int | None:
+    for rank, names in enumerate(LAYERS):
+        if any(module == name or module.startswith(name + ".") for name in names.split("|")):
+            return rank
+    return None
+
+
+def test_imports_point_down_the_layers():
+    graph, _ = import_graph()
+    upward = [
+        f"- {importer} -> {target}"
+        for importer, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if layer_of(importer) is not None
+        and layer_of(target) is not None
+        and layer_of(target) > layer_of(importer)
+    ]
+    assert not upward, (
+        "imports against the layers (" + " ← ".join(LAYERS) + "):\n" + "\n".join(upward)
+    )

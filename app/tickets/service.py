@@ -1,8 +1,9 @@
 """The tickets domain: the only code that changes a ticket.
 
 Each function takes a session, checks permission and lifecycle, changes the ticket, writes its
-event(s) and flushes. The caller (request or job boundary) commits once. Nothing here knows HTTP,
-Twilio or SMTP: what must be notified is written to the outbox by the caller's domain functions.
+event(s) through ``record_event`` (app/tickets/events.py) and flushes. The caller (request or
+job boundary) commits once. Nothing here knows HTTP, Twilio or SMTP, nor who is told: the notices
+listen to each recorded event and write the outbox in the same transaction (app/notices).
 """
 
 from __future__ import annotations
