@@ -36,6 +36,8 @@ def show_console_messages(app: Flask) -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
+    # Imported here, not at the top: importing any ``app.*`` module (Alembic's env, bench scripts,
+    # workers) runs this file first, and must not load every door, channel and worker with it.
     from app import cli, database, health, inputs, security
     from app.api import api, render_conflict
     from app.api.docs import bp as api_docs_bp
