@@ -36,12 +36,15 @@ def show_console_messages(app: Flask) -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
+    # Imported here, not at the top: importing any ``app.*`` module (Alembic's env, bench scripts,
+    # workers) runs this file first, and must not load every door, channel and worker with it.
     from app import cli, database, health, inputs, security
-    from app.api import api
+    from app.api import api, render_conflict
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
     from app.dashboards.transparency import bp as transparency_bp
     from app.dashboards.views import bp as dashboards_bp
+    from app.delivery import init_app as init_delivery
     from app.extensions import (
         babel,
         csrf,
@@ -52,12 +55,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         quick_redis_options,
     )
     from app.models.base import render_item
+    from app.notices import init_app as init_notices
     from app.open311 import bp as open311_bp
     from app.public import bp as public_bp
     from app.public.presenters import channel_label
     from app.staff import bp as staff_bp
     from app.staff.auth import load_session_user
-    from app.tickets import sla
+    from app.tickets import StaleTicket, sla
     from channels.sms.inbound import bp as sms_bp
     from channels.web import bp as web_bp
     from workers import hooks as workers_hooks
@@ -107,7 +111,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     show_console_messages(app)
     sla.set_settings_provider(lambda: app.config)
-    workers_hooks.init_app(app)  # outbox rows are enqueued after commit
+    init_notices(app)  # ticket events write their notices in the same transaction
+    init_delivery(app)  # outbox rows are announced after commit
+    workers_hooks.init_app(app)  # ... and enqueued for a worker
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(staff_bp)
@@ -130,9 +136,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
         return response
-
-    from app.public.views import render_conflict
-    from app.tickets import StaleTicket
 
     app.register_error_handler(StaleTicket, render_conflict)  # last resort: forms answer first
     app.register_blueprint(health.bp)

@@ -101,18 +101,7 @@ def save_user(
         raise ValidationFailed(
             N_("La contraseña debe tener al menos 10 caracteres."), field="password"
         )
-    department_id = details.department_id
-    if details.role == ADMIN:
-        if department_id:
-            raise ValidationFailed(
-                N_("Un administrador no pertenece a una unidad."), field="department"
-            )
-        department_id = None
-    elif department_id and session.get(Department, department_id) is None:
-        raise ValidationFailed(N_("Elija la unidad del funcionario."), field="department")
-    elif not department_id and details.role != PRIVACY:
-        # The data protection officer works on persons, not on a unit's tickets: optional.
-        raise ValidationFailed(N_("Elija la unidad del funcionario."), field="department")
+    department_id = _unit(session, details)
     new = {
         "email": email,
         "name": details.name.strip() or email.split("@")[0],
@@ -138,6 +127,23 @@ def save_user(
         password_reset=bool(details.password),
     )
     return user
+
+
+def _unit(session: Session, details: UserDetails) -> int | None:
+    """The unit a staff member belongs to: none for admins, optional for the data protection
+    officer (who works on persons, not on a unit's tickets), required for everyone else."""
+    department_id = details.department_id
+    if details.role == ADMIN:
+        if department_id:
+            raise ValidationFailed(
+                N_("Un administrador no pertenece a una unidad."), field="department"
+            )
+        return None
+    if department_id and session.get(Department, department_id) is None:
+        raise ValidationFailed(N_("Elija la unidad del funcionario."), field="department")
+    if not department_id and details.role != PRIVACY:
+        raise ValidationFailed(N_("Elija la unidad del funcionario."), field="department")
+    return department_id or None
 
 
 def name_units(session: Session, changes: dict[str, list]) -> dict[str, list]:

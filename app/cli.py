@@ -10,9 +10,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.accounts import MIN_PASSWORD, UserDetails, issue_api_key, save_user
+from app.demo import DEMO_PASSWORD, ROLE_LOGINS, seed
 from app.extensions import db
 from app.models import ROLES, Department
 from app.tickets import SYSTEM, ValidationFailed
+from channels.sms.cli import sms_simulate
+from workers.cli import worker_command
 
 
 @click.command("seed-demo")
@@ -20,8 +23,6 @@ from app.tickets import SYSTEM, ValidationFailed
 @with_appcontext
 def seed_demo(tickets: int) -> None:
     """Load demo departments, categories, staff and tickets (safe to run again)."""
-    from app.demo import DEMO_PASSWORD, ROLE_LOGINS, seed
-
     if current_app.config["APP_ENV"] == "production":
         raise click.ClickException(
             "seed-demo crea funcionarios con una contraseña conocida: no se ejecuta en "
@@ -103,8 +104,5 @@ def create_api_key(name: str, staff_integration: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    from channels.sms.cli import sms_simulate
-    from workers.cli import worker_command
-
     for command in (seed_demo, create_user, create_api_key, worker_command, sms_simulate):
         app.cli.add_command(command)

@@ -31,10 +31,14 @@ from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+
+from app.models.base import Base
+from app.tickets.errors import StaleTicket
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +56,11 @@ class Session(FlaskSession):
         try:
             super().flush(objects)
         except StaleDataError as exc:
-            from app.tickets.errors import StaleTicket  # the domain imports the models back
-
             raise StaleTicket() from exc
+
+
+# The one Flask-SQLAlchemy object (app.extensions hands it out with the other extensions).
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 
 
 # --- SQLite ------------------------------------------------------------------------------------
@@ -134,8 +140,6 @@ def _note_commit(conn) -> None:  # noqa: ARG001 - event signature
 
 def is_transient(error: BaseException) -> bool:
     """A fault that running the same transaction again may not meet."""
-    from app.tickets.errors import StaleTicket
-
     if isinstance(error, StaleTicket):
         # Escaped the door: a resident's write (no version was shown to them) met a staff
         # change. Staff forms handle their own conflicts (409 with what they typed).
@@ -160,8 +164,6 @@ def retry_transient(view: Callable[..., Any] | None = None, *, idempotent: bool 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from app.extensions import db
-
             token = _commit_sent.set(False)
             try:
                 return func(*args, **kwargs)
@@ -194,8 +196,6 @@ def prepare(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """After ``db.init_app``: listen to the engine it made."""
-    from app.extensions import db
-
     with app.app_context():
         engine = db.engine
     lane = app.extensions.get("conectados.writer_lane")

@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from app.models import Category, Department, ResponseTemplate, StaffUser, Ticket
+from app.models import Category, Department, Notification, ResponseTemplate, StaffUser, Ticket
 from app.tickets import (
     RESIDENT,
     SYSTEM,
     Actor,
     TicketIntake,
     add_comment,
+    alerts,
     assign,
     mark_duplicate,
     open_ticket,
@@ -657,11 +658,6 @@ def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -
 def _settle_history(session: Session, now: datetime) -> None:
     """The demo's past already happened: raise the SLA alerts it crossed, and count the
     notifications its history wrote as sent long ago (nothing is delivered for demo data)."""
-    from sqlalchemy import update
-
-    from app.models import Notification
-    from app.tickets import alerts
-
     alerts.sweep(session, now, limit=100_000)
     session.execute(
         update(Notification)

@@ -6,13 +6,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from app.database import Session
-from app.models.base import Base
+from app.database import db as db  # defined with its session class and engine hooks
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()

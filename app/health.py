@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from app.extensions import db
+from workers.queue import redis_connection
 
 bp = Blueprint("health", __name__)
 
@@ -20,8 +21,6 @@ def _check_database() -> str | None:
 
 
 def _check_redis() -> str | None:
-    from workers.queue import redis_connection
-
     try:
         redis_connection().ping()
     except Exception as exc:  # noqa: BLE001

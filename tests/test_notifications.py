@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.delivery.state import for_ticket, record_provider_status, retry_notification
 from app.models import Notification, SmsSuppression
-from app.notifications import sms_text
-from app.notifications.state import for_ticket, record_provider_status, retry_notification
+from app.notices import sms_text
 from app.tickets import Actor, InvalidTransition, add_comment, assign, mark_duplicate, transition
 from app.tickets.codes import display
 from tests.conftest import TUESDAY_10AM

@@ -187,7 +187,7 @@ def test_the_simulator_goes_through_the_real_signed_webhook(app, demo):
 def test_every_reply_fits_two_segments_with_worst_case_values(app, demo):
     from datetime import UTC, datetime
 
-    from app.notifications.sms_text import segments
+    from app.notices.sms_text import segments
     from channels.sms import replies
 
     code = "ZZZZZZZZZ"
@@ -219,7 +219,7 @@ def test_every_reply_fits_two_segments_with_worst_case_values(app, demo):
 
 def test_a_satisfaction_rating_by_sms(client, demo, app):
     from app.models import Notification, SatisfactionRating, utcnow
-    from app.notifications.outbox import request_survey
+    from app.notices.outbox import request_survey
 
     text(client, "Hay un poste de luz apagado en mi pasaje")
     ticket = demo.scalar(select(Ticket))

@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import Ticket
-from app.notifications import sms_text, templates
+from app.notices import sms_text, templates
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from workers import schedule
 from workers.queue import QUEUES
+from workers.worker import Supervisor
 
 
 def _queues(value: str) -> list[str]:
@@ -39,9 +41,6 @@ def worker_command(burst: bool, no_fork: bool, queues: str) -> None:
     Besides the queued jobs it runs RQ's scheduler (delayed retries) and, unless ``--burst``,
     the periodic-jobs loop (see workers/schedule.py). It keeps running through Redis outages:
     a worker RQ stopped is started again, a dead scheduler restarted."""
-    from workers import schedule
-    from workers.worker import Supervisor
-
     names = _queues(queues)
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException(

@@ -10,16 +10,19 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from app.extensions import db
-from app.models import Notification, utcnow
-from app.notifications import state
-from app.notifications.errors import (
+from app.delivery import state
+from app.delivery.errors import (
     PermanentDeliveryError,
     RecipientOptedOut,
     TransientDeliveryError,
 )
-from app.notifications.outbox import is_suppressed, recipient_blocked
+from app.extensions import db
+from app.models import Notification, utcnow
 from app.tickets import access_codes, alerts, housekeeping
+from app.tickets.contacts import is_suppressed
+from app.tickets.permissions import recipient_blocked
+from channels.email import delivery as email_delivery
+from channels.sms import delivery as sms_delivery
 from workers.queue import enqueue, queue_for
 
 log = logging.getLogger(__name__)
@@ -39,20 +42,16 @@ def retry_policy() -> state.RetryPolicy:
 
 
 def sms_sender():
-    from channels.sms.delivery import sender_for
-
     extensions = current_app.extensions
     if "conectados.sms_sender" not in extensions:
-        extensions["conectados.sms_sender"] = sender_for(_config())
+        extensions["conectados.sms_sender"] = sms_delivery.sender_for(_config())
     return extensions["conectados.sms_sender"]
 
 
 def email_sender():
-    from channels.email.delivery import sender_for
-
     extensions = current_app.extensions
     if "conectados.email_sender" not in extensions:
-        extensions["conectados.email_sender"] = sender_for(_config())
+        extensions["conectados.email_sender"] = email_delivery.sender_for(_config())
     return extensions["conectados.email_sender"]
 
 

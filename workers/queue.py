@@ -34,7 +34,7 @@ DEFAULT_TIMEOUT = 60  # seconds a job may run
 FAILURE_TTL = 7 * 24 * 3600  # keep failed jobs a week for inspection
 RESULT_TTL = 0  # results live in the database; a finished job leaves nothing in Redis
 # Jobs that crash (database down, a bug) are retried by RQ with backoff; deliveries also keep
-# their own attempt count and backoff in the outbox row (see app/notifications/state.py).
+# their own attempt count and backoff in the outbox row (see app/delivery/state.py).
 RETRY_MAX = 3
 RETRY_INTERVALS = (10, 60, 300)
 

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 
 from app.extensions import db
+from workers.jobs import email_sender, sms_sender
 from workers.queue import QUEUES, worker_connection
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ def warm_up(app: Flask) -> None:
     """Build the senders in the parent, before any fork. The twilio package imports its API
     modules lazily, on first use (a quarter of a second): done once here, every work horse
     inherits them instead of importing them again for each job."""
-    from workers.jobs import email_sender, sms_sender
-
     with app.app_context():
         sender = sms_sender()
         client = getattr(sender, "client", None)

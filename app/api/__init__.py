@@ -10,6 +10,10 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import missing
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import Conflict
+
+from app.open311.formats import render_errors
+from app.public.views import render_error_page
 
 # marshmallow's English messages -> Spanish source text (translated by Babel like the rest).
 MESSAGES = {
@@ -86,17 +90,21 @@ class ConectadosApi(Api):
                 data["messages"] = translate_errors(data["messages"])
             return super().handle_http_exception(error)
         if request.path.startswith("/open311/"):
-            from app.open311.formats import render_errors
-
             fmt = "xml" if request.path.endswith(".xml") else "json"
             message = (getattr(error, "data", None) or {}).get("message")
             return render_errors(fmt, error.code or 500, [message or _open311_default(error)])
-        from app.public.views import render_error_page
-
         return render_error_page(error)
 
 
 api = ConectadosApi()
+
+
+def render_conflict(error):
+    """A write that lost a race with another person's change and that no form answered itself
+    (staff forms re-render with what was typed): 409, in the door's own error shape."""
+    conflict = Conflict(_(error.message))
+    conflict.data = {"message": conflict.description}
+    return api.handle_http_exception(conflict)
 
 
 class BoundaryParser(FlaskParser):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from app.api import api
+
 bp = Blueprint("api_docs", __name__)
 
 
 @bp.get("/api/v1/docs")
 def docs():
-    from app.api import api
-
     spec = api.spec.to_dict()
     operations = [
         (path, method.upper(), operation)

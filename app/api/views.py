@@ -23,7 +23,7 @@ from app.api.schemas import (
     TicketQuerySchema,
 )
 from app.extensions import db, lookup_limit
-from app.models import Category, Department, Ticket, utcnow
+from app.models import Category, Department, Ticket, TicketEvent, utcnow
 from app.public.presenters import present
 from app.tickets import (
     RESIDENT,
@@ -277,8 +277,6 @@ class TicketEvents(MethodView):
 
 
 def _last_event(ticket: Ticket):
-    from app.models import TicketEvent
-
     return db.session.scalar(
         select(TicketEvent)
         .where(TicketEvent.ticket_id == ticket.id)

@@ -14,7 +14,7 @@ from app.dashboards import charts, dashboard, export
 from app.dashboards.scope import Scope, local_today, scope_from_args
 from app.extensions import db, login_manager
 from app.models import CHANNELS, Department, utcnow
-from app.notifications.attention import attention_count
+from app.notices.attention import attention_count
 from app.tickets import Actor, may
 from app.tickets.sla import business_calendar
 

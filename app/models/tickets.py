@@ -132,10 +132,10 @@ class Ticket(Base):
     sla_next_check_at: Mapped[datetime | None] = mapped_column(index=True)
 
     version: Mapped[int] = mapped_column(default=1)
-    # Optimistic lock. The domain moves the version itself (``_record``) for every change a
-    # person would want to see before acting; bookkeeping by the system (SLA alert flags) keeps
-    # it, so an open staff form is not refused for a change it does not care about. Every
-    # UPDATE still checks the version it read.
+    # Optimistic lock. The domain moves the version itself (app/tickets/events.record_event) for
+    # every change a person would want to see before acting; bookkeeping by the system (SLA
+    # alert flags) keeps it, so an open staff form is not refused for a change it does not care
+    # about. Every UPDATE still checks the version it read.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     category: Mapped[Category] = relationship()

@@ -3,8 +3,8 @@
 Authenticated by ``api_key`` (writes only), so the blueprint is exempt from CSRF.
 """
 
-from flask import Blueprint
+# Importing the view modules registers their routes on bp.
+from app.open311 import views  # noqa: F401
+from app.open311.blueprint import bp
 
-bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
-
-from app.open311 import views  # noqa: E402, F401  (routes register themselves on bp)
+__all__ = ["bp"]

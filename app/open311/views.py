@@ -13,8 +13,8 @@ from werkzeug.datastructures import MultiDict
 from app.accounts import authenticate_key
 from app.extensions import db, limiter, lookup_limit
 from app.models import ApiKey, Category, Department, Ticket, utcnow
-from app.open311 import bp
 from app.open311.attributes import definitions, read_answers
+from app.open311.blueprint import bp
 from app.open311.errors import Open311Error
 from app.open311.formats import render, render_errors
 from app.open311.queries import RequestFilters, date_window, find_requests, public_timelines

@@ -1,5 +1,5 @@
 """Blocking a person (Ley 21.719): their data is kept but not processed. While blocked, no
-notice is written or sent to them (app/notifications/outbox.py and the delivery job ask
+notice is written or sent to them (app/notices/outbox.py and the delivery job ask
 ``recipient_blocked``), staff other than the data protection officer and admins read "Datos
 bloqueados" (``may_see_contact``), and exports to third parties (the API's contact endpoint)
 leave them out. Unblocking restores all of it. Both are recorded: in the person's change

@@ -1,7 +1,7 @@
 """Public pages for residents (no login, no personal data)."""
 
-from flask import Blueprint
+# Importing the view modules registers their routes on bp.
+from app.public import access, confirm, survey, views  # noqa: F401
+from app.public.blueprint import bp
 
-bp = Blueprint("public", __name__)
-
-from app.public import access, confirm, survey, views  # noqa: E402, F401
+__all__ = ["bp"]

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db, limiter, lookup_limit
 from app.models import Ticket
-from app.public import bp
+from app.public.blueprint import bp
 from app.public.forms import CheckCodeForm, SendCodeForm, WithdrawForm
 from app.public.grants import browser_proof, grant, may_act
 from app.public.views import _ticket_or_404

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from app.extensions import db, lookup_limit
-from app.public import bp
+from app.public.blueprint import bp
 from app.tickets.codes import display
 from app.tickets.errors import DomainError
 from app.tickets.people import confirm_email, ticket_for_email_token

@@ -9,7 +9,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.extensions import db
-from app.public import bp
+from app.public.blueprint import bp
 from app.tickets.codes import display
 from app.tickets.errors import DomainError
 from app.tickets.survey import (

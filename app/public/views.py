@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db, lookup_limit
 from app.models import Department, Ticket, utcnow
-from app.public import bp
+from app.public.blueprint import bp
 from app.public.forms import ReplyForm, TrackForm
 from app.public.grants import has_grant, resident_actions
 from app.public.presenters import present
@@ -233,15 +233,3 @@ def render_error_page(error):
     if code in (400, 404, 409) and error.description != type(error).description:
         description = error.description  # our own, already translated
     return render_template(template, description=description), code
-
-
-def render_conflict(error):
-    """A write that lost a race with another person's change and that no form answered itself
-    (staff forms re-render with what was typed): 409, in the door's own error shape."""
-    from werkzeug.exceptions import Conflict
-
-    from app.api import api
-
-    conflict = Conflict(_(error.message))
-    conflict.data = {"message": conflict.description}
-    return api.handle_http_exception(conflict)

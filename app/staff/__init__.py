@@ -1,10 +1,7 @@
 """Staff workspace: login, counter intake, queue, ticket page, notices, administration."""
 
-from flask import Blueprint
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from app.staff import (  # noqa: E402, F401
+# Importing the view modules registers their routes on bp.
+from app.staff import (  # noqa: F401
     access_log,
     admin,
     auth,
@@ -15,3 +12,6 @@ from app.staff import (  # noqa: E402, F401
     queue,
     ticket,
 )
+from app.staff.blueprint import bp
+
+__all__ = ["bp"]

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.forms import show_domain_error
 from app.models import AccessLogEntry, StaffUser
 from app.spreadsheet import safe_cell
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.staff.forms import ROLE_LABELS, AccessLogFilterForm
 from app.staff.people import FIELD_LABELS
 from app.tickets import Actor, ValidationFailed

@@ -28,8 +28,8 @@ from app.models import (
     Setting,
     StaffUser,
 )
-from app.staff import bp
 from app.staff.auth import start_session
+from app.staff.blueprint import bp
 from app.staff.forms import (
     ROLE_LABELS,
     ApiKeyForm,

@@ -27,7 +27,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db, limiter, login_manager
 from app.inputs import bounded_int
 from app.models import StaffUser
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.staff.forms import LoginForm, PasswordChangeForm
 from app.transaction import transaction
 

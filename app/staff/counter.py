@@ -12,7 +12,7 @@ from app.forms import show_domain_error
 from app.models import Contact
 from app.public.presenters import present
 from app.public.views import public_url, qr_svg
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.staff.forms import CounterForm
 from app.tickets import (
     Actor,

@@ -13,13 +13,13 @@ from flask_login import current_user
 from app.extensions import db
 from app.forms import show_domain_error
 from app.models import Contact, utcnow
-from app.notifications import labels as notice_labels
+from app.notices import labels as notice_labels
 from app.privacy.blocking import block, unblock
 from app.privacy.dossier import find_people, get_person, open_dossier
 from app.privacy.export import csv_text, document, export_person
 from app.privacy.rectify import rectify
 from app.public.presenters import status_label
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.staff.forms import (
     PrivacyBlockForm,
     PrivacyExportForm,

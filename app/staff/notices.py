@@ -8,10 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.delivery.state import retry_notification
 from app.extensions import db
 from app.models import utcnow
-from app.notifications import labels
-from app.notifications.attention import (
+from app.notices import labels
+from app.notices.attention import (
     FAILED,
     LIMIT,
     STUCK_AFTER,
@@ -20,8 +21,7 @@ from app.notifications.attention import (
     needing_attention,
     visible_notice,
 )
-from app.notifications.state import retry_notification
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.tickets import Actor, DomainError, NotFound
 from app.tickets.codes import display
 from app.tickets.errors import N_

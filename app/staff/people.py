@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.forms import show_domain_error
 from app.public.presenters import channel_label, status_label
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.staff.forms import PersonForm
 from app.tickets import Actor, NotFound, PermissionDenied, ValidationFailed, may
 from app.tickets.codes import display

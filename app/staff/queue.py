@@ -18,7 +18,7 @@ from app.inputs import bounded_date, bounded_int, in_date_range
 from app.models import CHANNELS, StaffUser, Ticket, utcnow
 from app.models.tickets import OPEN_PREDICATE
 from app.public.presenters import status_label
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.tickets.codes import CodeError, display, parse
 from app.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from app.tickets.permissions import Actor, assignees_where, listed_where

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.catalog import category_choices
+from app.delivery.state import for_ticket, retry_notification
 from app.extensions import db
 from app.models import Category, ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
-from app.notifications import labels
-from app.notifications.state import for_ticket, retry_notification
+from app.notices import labels
 from app.public.presenters import channel_label, status_label
-from app.staff import bp
+from app.staff.blueprint import bp
 from app.staff.forms import ActionForm
 from app.staff.people import proof_label
 from app.tickets import (

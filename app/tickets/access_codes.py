@@ -22,7 +22,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import Notification, ResidentAccessCode, Ticket, utcnow
+from app.tickets.contacts import is_suppressed
 from app.tickets.errors import N_, DomainError, ValidationFailed
+from app.tickets.events import access_code_issued
 from app.tickets.permissions import is_blocked
 from app.tickets.proof import VIA_ACCESS_CODE, ResidentProof, contact_points
 
@@ -88,8 +90,6 @@ def destination(session: Session, ticket: Ticket) -> Destination | None:
     """Where a code for this ticket goes: its mobile unless it opted out of SMS, else its
     email. The resident asked for the code, so notification consent is not required; a
     person whose data is blocked gets nothing (see app/privacy/blocking.py)."""
-    from app.notifications.outbox import is_suppressed
-
     if is_blocked(ticket):
         return None
     mobile, email = contact_points(ticket)
@@ -107,8 +107,6 @@ def _digest(ticket: Ticket, digits: str) -> str:
 
 def issue(session: Session, ticket: Ticket, now: datetime | None = None) -> Destination:
     """Draw a code, store its hash and write the message to the outbox (the caller commits)."""
-    from app.notifications import outbox, templates
-
     now = now or utcnow()
     target = destination(session, ticket)
     if target is None:
@@ -135,8 +133,15 @@ def issue(session: Session, ticket: Ticket, now: datetime | None = None) -> Dest
             expires_at=now + timedelta(minutes=minutes),
         )
     )
-    rendered = templates.render("access_code", ticket, target.channel, digits, minutes)
-    outbox.add(session, ticket, "access_code", target.channel, target.recipient, rendered, now)
+    access_code_issued.send(
+        session,
+        ticket=ticket,
+        channel=target.channel,
+        recipient=target.recipient,
+        digits=digits,
+        minutes=minutes,
+        now=now,
+    )  # the notices write its message to the outbox, in this transaction
     session.flush()
     return target
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Ticket, utcnow
 from app.tickets import sla
+from app.tickets.events import record_event
 from app.tickets.permissions import SYSTEM
 
 FLAGS = {
@@ -44,8 +45,6 @@ def raise_alerts(session: Session, ticket: Ticket, now: datetime) -> list[tuple[
     A clock found past its breach with the warning still pending (the sweep was down) gets the
     breach only: its warning is marked as passed without a second message.
     """
-    from app.tickets.service import _record  # the one place events are written
-
     crossed = [(clock, level) for clock, level, at in sla.pending_alerts(ticket) if at <= now]
     raised = []
     for clock in ("first_response", "resolution"):
@@ -58,7 +57,7 @@ def raise_alerts(session: Session, ticket: Ticket, now: datetime) -> list[tuple[
         due = (
             ticket.first_response_due_at if clock == "first_response" else ticket.resolution_due_at
         )
-        _record(
+        record_event(
             session,
             ticket,
             SYSTEM,

@@ -6,12 +6,19 @@ from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
 from stdnum.cl import rut as stdnum_rut
 from stdnum.exceptions import ValidationError as StdnumError
 
-from app.models import TicketContact
+from app.models import SmsSuppression, TicketContact
 from app.tickets.errors import ValidationFailed
 from app.tickets.text import sanitize
+
+
+def is_suppressed(session: Session, mobile: str) -> bool:
+    """The number opted out of SMS (STOP/BAJA, Twilio's opt-out, error 21610): no text goes to
+    it until the resident sends START/ALTA."""
+    return session.get(SmsSuppression, mobile) is not None
 
 
 def normalize_rut(value: str | None) -> str | None:

@@ -29,6 +29,7 @@ from app.models import Contact, ContactChange, Ticket, TicketContact, utcnow
 from app.tickets.access_log import record_access
 from app.tickets.contacts import clean_name, normalize_email, normalize_mobile, normalize_rut
 from app.tickets.errors import N_, NotFound, PermissionDenied, ValidationFailed
+from app.tickets.events import record_event
 from app.tickets.lifecycle import OPEN_STATUSES
 from app.tickets.permissions import RESIDENT, Actor, may_see_contact, reads_blocked, require
 
@@ -168,8 +169,6 @@ def confirm_email(session: Session, token: str, now: datetime | None = None) -> 
     The ticket joins the person with that (proved) email, or a new person; a ticket already
     joined (by SMS or RUT) gives its person the email when the person had none.
     """
-    from app.tickets.service import record_event  # the domain's event writer
-
     now = now or utcnow()
     ticket = ticket_for_email_token(session, token)
     given = ticket.contact

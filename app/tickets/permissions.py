@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
 
-from app.models import Contact, StaffUser, Ticket
+from app.models import Contact, Notification, StaffUser, Ticket
 from app.tickets import lifecycle
 from app.tickets.errors import N_, PermissionDenied
 from app.tickets.proof import PURPOSES, ResidentProof, proves
@@ -123,6 +124,20 @@ def may_see_contact(actor: Actor, ticket: Ticket | None = None) -> bool:
 def is_blocked(ticket: Ticket) -> bool:
     """The ticket is joined to a blocked person: its personal data is kept, not processed."""
     return ticket.person is not None and ticket.person.blocked_at is not None
+
+
+def recipient_blocked(session: Session, notification: Notification) -> bool:
+    """A notice to a resident whose data is blocked (the ticket's person, or a person holding
+    that number or email): it must not go out (checked again just before sending)."""
+    if notification.recipient_staff_id is not None:
+        return False
+    if notification.ticket is not None and is_blocked(notification.ticket):
+        return True
+    held_by = Contact.mobile if notification.channel == "sms" else Contact.email
+    blocked = select(Contact.id).where(
+        held_by == notification.recipient, Contact.blocked_at.is_not(None)
+    )
+    return session.scalar(blocked) is not None
 
 
 def reads_blocked(actor: Actor) -> bool:

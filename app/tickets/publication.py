@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, joinedload
 from app.models import Category, Ticket, utcnow
 from app.tickets.codes import parse_public_id
 from app.tickets.errors import N_, NotFound, ValidationFailed
+from app.tickets.events import record_event
 from app.tickets.permissions import Actor, require
-from app.tickets.service import _check_version, _flush, _record
+from app.tickets.service import _check_version, _flush
 from app.tickets.text import sanitize
 
 COORDINATE_DECIMALS = 3  # about 110 m north-south and 90 m east-west in Santiago
@@ -106,6 +107,6 @@ def set_public_summary(
     if summary == ticket.public_summary:
         return ticket
     ticket.public_summary = summary
-    _record(session, ticket, actor, "public_summary", now or utcnow(), body=summary)
+    record_event(session, ticket, actor, "public_summary", now or utcnow(), body=summary)
     _flush(session)
     return ticket

@@ -1,8 +1,9 @@
 """The tickets domain: the only code that changes a ticket.
 
 Each function takes a session, checks permission and lifecycle, changes the ticket, writes its
-event(s) and flushes. The caller (request or job boundary) commits once. Nothing here knows HTTP,
-Twilio or SMTP: what must be notified is written to the outbox by the caller's domain functions.
+event(s) through ``record_event`` (app/tickets/events.py) and flushes. The caller (request or
+job boundary) commits once. Nothing here knows HTTP, Twilio or SMTP, nor who is told: the notices
+listen to each recorded event and write the outbox in the same transaction (app/notices).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.tickets.errors import (
     StaleTicket,
     ValidationFailed,
 )
+from app.tickets.events import record_event
 from app.tickets.people import link_by_proof
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, may, require
 from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
@@ -68,50 +70,6 @@ def _flush(session: Session) -> None:
 def _check_version(ticket: Ticket, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != ticket.version:
         raise StaleTicket(expected=expected_version, actual=ticket.version)
-
-
-# Events that change nothing a staff member reads before acting: they keep the version.
-BOOKKEEPING_KINDS = frozenset(
-    {"sla_warning", "sla_breached", "notification", "created", "person_linked"}
-)
-
-
-def _record(
-    session: Session,
-    ticket: Ticket,
-    actor: Actor,
-    kind: str,
-    now: datetime,
-    *,
-    body: str | None = None,
-    public: bool = False,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> TicketEvent:
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        created_at=now,
-        actor_kind=actor.kind,
-        actor_id=actor.user_id,
-        kind=kind,
-        body=body,
-        public=public,
-        from_status=from_status,
-        to_status=to_status,
-        data=data,
-    )
-    session.add(event)
-    ticket.updated_at = now
-    if kind not in BOOKKEEPING_KINDS and ticket.version is not None:
-        ticket.version += 1
-    from app.notifications import outbox  # imports the domain back: resolved at call time
-
-    try:
-        outbox.after_event(session, ticket, event)  # notifications commit with the change
-    except StaleDataError as exc:  # its reads autoflushed this change: someone else won
-        raise StaleTicket() from exc
-    return event
 
 
 def _clean_text(text: str | None, *, field_name: str, required: bool) -> str | None:
@@ -244,7 +202,7 @@ def file_ticket(
         session.flush()
         data = {"channel": intake.channel, "category": category.code}
         data.update(_link_proven_person(session, ticket, actor, now))
-        _record(
+        record_event(
             session, ticket, actor, "created", now, public=True, to_status=lifecycle.NEW, data=data
         )
         session.flush()
@@ -270,9 +228,6 @@ def _link_proven_person(
     proof = "sms" if given.mobile_verified else "rut_attested" if given.rut_attested_by_id else None
     person = link_by_proof(session, ticket, proof, actor, now) if proof else None
     return {"person": person.id, "proof": proof} if person is not None else {}
-
-
-record_event = _record  # for the domain's other modules (people: a later proof joins a person)
 
 
 def transition(
@@ -332,7 +287,7 @@ def _move(
 
     ticket.status = to_status
     sla.schedule_alerts(ticket)
-    _record(
+    record_event(
         session,
         ticket,
         actor,
@@ -370,7 +325,7 @@ def add_comment(
     text = _clean_text(body, field_name="body", required=True)
     if public and actor.kind == "staff":
         sla.stamp_first_response(ticket, now, sla.business_calendar(session))
-    event = _record(
+    event = record_event(
         session,
         ticket,
         actor,
@@ -379,7 +334,7 @@ def add_comment(
         body=text,
         public=public,
     )
-    _flush(session)  # _record touched updated_at: the version moves, a stale form is refused
+    _flush(session)  # record_event touched updated_at: the version moves, a stale form is refused
     return event
 
 
@@ -402,7 +357,7 @@ def resident_reply(
         raise InvalidTransition("Esta solicitud ya está cerrada; puede ingresar una nueva.")
     now = now or utcnow()
     text = _clean_text(body, field_name="body", required=True)
-    event = _record(
+    event = record_event(
         session, ticket, actor, "comment", now, body=text, public=True, data=trace(proof)
     )
     if ticket.status == lifecycle.WAITING_RESIDENT:
@@ -457,7 +412,7 @@ def assign(
     now = now or utcnow()
     previous = ticket.assignee_id
     ticket.assignee = assignee
-    _record(
+    record_event(
         session,
         ticket,
         actor,
@@ -500,7 +455,7 @@ def reroute(
     if ticket.department_id != old_department:
         ticket.assignee = None
     sla.set_due_instants(ticket, sla.business_calendar(session))
-    _record(
+    record_event(
         session,
         ticket,
         actor,
@@ -556,7 +511,7 @@ def mark_duplicate(
         now=now,
         data={"original": original.code},
     )
-    _record(
+    record_event(
         session,
         original,
         actor,

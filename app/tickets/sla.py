@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, case, select
 from sqlalchemy.orm import Session
 
 from app.models import ClosedDay, Setting, Ticket
+from app.tickets import lifecycle
 from app.tickets.calendar import BusinessCalendar
 
 # Where the calendar's settings come from; create_app points it at the app config.
@@ -93,8 +94,6 @@ def at_risk_where(now: datetime) -> ColumnElement[bool]:
 def pending_alerts(ticket: Ticket) -> list[tuple[str, str, datetime]]:
     """The SLA alerts still to raise: ``(clock, level, instant)``, clock first_response or
     resolution, level warning or breach. A stopped or paused clock raises nothing."""
-    from app.tickets import lifecycle  # the lifecycle imports nothing of ours; kept local
-
     if ticket.status in lifecycle.FINAL_STATUSES:
         return []
     alerts: list[tuple[str, str, datetime]] = []

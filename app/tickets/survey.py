@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from app.models import SURVEY_CHANNELS, SatisfactionRating, Ticket, utcnow
 from app.tickets import lifecycle
 from app.tickets.errors import InvalidTransition, NotFound, ValidationFailed
+from app.tickets.events import record_event
 from app.tickets.permissions import SYSTEM, Actor, require
 from app.tickets.proof import SURVEY, VIA_LINK, ResidentProof, trace
+from app.tickets.service import transition
 
 SALT = "conectados.survey"
 MAX_COMMENT = 1000
@@ -85,8 +87,6 @@ def record_satisfaction(
     """Store the resident's rating (1-5) once; close the ticket if it is still resolved.
     ``proof``: what the resident's channel proved (the code alone only on a contactless ticket).
     """
-    from app.tickets.service import _record, transition  # service imports this module's callers
-
     actor = Actor.resident(proof)
     require(actor, SURVEY, ticket)
     if channel not in SURVEY_CHANNELS:
@@ -108,7 +108,7 @@ def record_satisfaction(
         created_at=now,
     )
     session.add(rating_row)
-    _record(
+    record_event(
         session,
         ticket,
         actor,

@@ -12,7 +12,7 @@ import smtplib
 from email.message import EmailMessage
 from typing import Protocol
 
-from app.notifications.errors import PermanentDeliveryError, TransientDeliveryError
+from app.delivery.errors import PermanentDeliveryError, TransientDeliveryError
 
 log = logging.getLogger(__name__)
 

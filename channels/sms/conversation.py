@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog import suggest_category
+from app.delivery.state import suppress_number
 from app.models import (
     Contact,
     Notification,
@@ -18,7 +19,6 @@ from app.models import (
     TicketContact,
     utcnow,
 )
-from app.notifications.state import suppress_number
 from app.public.presenters import status_label
 from app.tickets import (
     RESIDENT,

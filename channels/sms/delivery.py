@@ -18,7 +18,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from app.notifications.errors import (
+from app.delivery.errors import (
     PermanentDeliveryError,
     RecipientOptedOut,
     TransientDeliveryError,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from app.delivery.state import record_provider_status, suppress_number
 from app.extensions import csrf, db
 from app.models import InboundSms
-from app.notifications.state import record_provider_status, suppress_number
 from app.tickets.text import is_one_line, sanitize
 from app.transaction import transaction
 from channels.sms.commands import parse

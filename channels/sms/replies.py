@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from app.notifications.sms_text import to_gsm
+from app.notices.sms_text import to_gsm
 from app.tickets.codes import display
 
 SENDER = "Municipalidad de Peñalolén"

@@ -1,7 +1,7 @@
 """Web channel: residents file requests and answer staff questions through HTML forms."""
 
-from flask import Blueprint
+# Importing the view modules registers their routes on bp.
+from channels.web import views  # noqa: F401
+from channels.web.blueprint import bp
 
-bp = Blueprint("web", __name__)
-
-from channels.web import views  # noqa: E402, F401
+__all__ = ["bp"]

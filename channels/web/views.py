@@ -13,6 +13,7 @@ from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act
 from app.public.presenters import present
+from app.public.views import render_tracking
 from app.tickets import (
     RESIDENT,
     DomainError,
@@ -25,7 +26,7 @@ from app.tickets import (
 )
 from app.tickets.codes import CodeError, display
 from app.tickets.proof import REPLY
-from channels.web import bp
+from channels.web.blueprint import bp
 from channels.web.forms import NewRequestForm
 
 
@@ -97,6 +98,4 @@ def reply(code: str):
             db.session.commit()
             flash(_("Gracias. Recibimos su respuesta y su solicitud volvió a estar en proceso."))
             return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
-    from app.public.views import render_tracking
-
     return render_tracking(ticket, reply_form=form, status=422)

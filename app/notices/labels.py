@@ -31,7 +31,7 @@ STATUSES = {
     "failed": N_("Fallido"),
     "suppressed": N_("No enviado: número dado de baja"),
 }
-# Why it failed (``Notification.error_kind``, from app/notifications/errors.py).
+# Why it failed (``Notification.error_kind``, from app/delivery/errors.py).
 REASONS = {
     "opted_out": N_("El número pidió no recibir SMS"),
     "rejected": N_("El proveedor rechazó el destinatario (número o correo no válido)"),

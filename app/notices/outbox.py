@@ -1,6 +1,7 @@
 """Writing the outbox: which ticket changes notify whom, through which channel.
 
-Called by the tickets domain for every event it records, in the same transaction: the rows are
+Receives every event the tickets domain records (its ``event_recorded`` signal, connected by
+``init_app``), in the same transaction: the rows are
 committed with the change or not at all. Nothing here sends anything; workers do, after commit.
 """
 
@@ -8,14 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Contact, Notification, SmsSuppression, StaffUser, Ticket, TicketEvent
-from app.notifications import templates
-from app.notifications.templates import Rendered
+from app.models import Notification, StaffUser, Ticket, TicketEvent
+from app.notices import templates
+from app.notices.templates import Rendered
 from app.tickets import lifecycle, sla
+from app.tickets.contacts import is_suppressed
+from app.tickets.people import email_token
 from app.tickets.permissions import is_blocked
+from app.tickets.survey import make_token
 
 # Requests filed where the resident did not get their code by SMS get a receipt by email.
 RECEIPT_CHANNELS = frozenset({"web", "counter", "phone"})
@@ -24,24 +29,6 @@ STATUS_TEMPLATES = {
     lifecycle.RESOLVED: "resolved",
     lifecycle.REJECTED: "rejected",
 }
-
-
-def is_suppressed(session: Session, mobile: str) -> bool:
-    return session.get(SmsSuppression, mobile) is not None
-
-
-def recipient_blocked(session: Session, notification: Notification) -> bool:
-    """A notice to a resident whose data is blocked (the ticket's person, or a person holding
-    that number or email): it must not go out (checked again just before sending)."""
-    if notification.recipient_staff_id is not None:
-        return False
-    if notification.ticket is not None and is_blocked(notification.ticket):
-        return True
-    held_by = Contact.mobile if notification.channel == "sms" else Contact.email
-    blocked = select(Contact.id).where(
-        held_by == notification.recipient, Contact.blocked_at.is_not(None)
-    )
-    return session.scalar(blocked) is not None
 
 
 def resident_channel(session: Session, ticket: Ticket) -> tuple[str, str] | None:
@@ -229,18 +216,10 @@ def _after_sla_alert(session: Session, ticket: Ticket, event: TicketEvent, now) 
 
 def email_confirmation_link(ticket: Ticket) -> str:
     """Sent to the ticket's own email only: using it proves the address (app/tickets/people)."""
-    from flask import current_app
-
-    from app.tickets.people import email_token
-
     return f"{current_app.config['PUBLIC_BASE_URL']}/correo/confirmar/{email_token(ticket)}"
 
 
 def survey_link(ticket: Ticket) -> str:
-    from flask import current_app
-
-    from app.tickets.survey import make_token
-
     return f"{current_app.config['PUBLIC_BASE_URL']}/encuesta/{make_token(ticket)}"
 
 

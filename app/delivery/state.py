@@ -13,10 +13,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from app.delivery.errors import DeliveryError
 from app.models import Notification, SmsSuppression, Ticket, utcnow
-from app.notifications.errors import DeliveryError
+from app.notices.outbox import add
+from app.notices.templates import Rendered
+from app.tickets.contacts import is_suppressed
 from app.tickets.errors import InvalidTransition, NotFound, PermissionDenied
-from app.tickets.permissions import Actor, require
+from app.tickets.events import record_event
+from app.tickets.permissions import Actor, recipient_blocked, require
 
 # Provider outcomes, in the order they can follow each other. "failed", "undelivered" and
 # "suppressed" are final like "delivered".
@@ -272,10 +276,6 @@ def retry_notification(
     Refused for a number that opted out: only the resident can undo that (ALTA/START). When the
     request names a ticket (its page), the notification must be one of that ticket's own.
     """
-    from app.notifications.outbox import add, is_suppressed, recipient_blocked
-    from app.notifications.templates import Rendered
-    from app.tickets.service import _record
-
     failed = session.get(Notification, notification_id)
     if failed is None or (ticket is not None and failed.ticket_id != ticket.id):
         raise NotFound("No existe esa notificación.")
@@ -309,7 +309,7 @@ def retry_notification(
     retry.message_key = failed.message_key or f"notification-{failed.id}"
     session.flush()
     if failed.ticket is not None:
-        _record(
+        record_event(
             session,
             failed.ticket,
             actor,

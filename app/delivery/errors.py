@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 class DeliveryError(Exception):
-    kind = "internal"  # why it failed, for staff (labels in app/notifications/labels.py)
+    kind = "internal"  # why it failed, for staff (labels in app/notices/labels.py)
 
     def __init__(
         self, message: str, code: int | str | None = None, *, maybe_sent: bool = False

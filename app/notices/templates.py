@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.models import Ticket
-from app.notifications import sms_text
+from app.notices import sms_text
 from app.tickets import codes
 from app.tickets.proof import REPLY, WITHDRAW, make_link_token
 
