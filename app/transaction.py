@@ -59,12 +59,19 @@ def transaction(
     return decorate(view) if view is not None else decorate
 
 
-def run_job(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """A job's boundary: commit what it did, roll back if it raised."""
-    try:
-        result = func(*args, **kwargs)
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
+def job(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A periodic job's boundary: commit what it did on return, roll back if it raised. (The
+    delivery job commits at each step on purpose — the claim before anything leaves the
+    machine, the outcome after — see workers/jobs.py.)"""
+
+    @functools.wraps(func)
+    def boundary(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = func(*args, **kwargs)
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return result
+
+    return boundary

@@ -21,6 +21,7 @@ from app.models import Notification, utcnow
 from app.tickets import access_codes, alerts, housekeeping
 from app.tickets.contacts import is_suppressed
 from app.tickets.permissions import recipient_blocked
+from app.transaction import job
 from channels.email import delivery as email_delivery
 from channels.sms import delivery as sms_delivery
 from workers.queue import enqueue, queue_for
@@ -212,12 +213,12 @@ def relay_outbox() -> int:
     return len(due)
 
 
+@job
 def sla_sweep() -> int:
-    raised = alerts.sweep(db.session)
-    db.session.commit()
-    return raised
+    return alerts.sweep(db.session)
 
 
+@job
 def close_stale_tickets() -> str:
     config = _config()
     closed = housekeeping.close_stale(
@@ -226,5 +227,4 @@ def close_stale_tickets() -> str:
         waiting_days=int(config.get("AUTO_CLOSE_WAITING_DAYS", 15)),
     )
     forgotten = access_codes.forget_expired(db.session)
-    db.session.commit()
     return f"resolved={closed.resolved} unanswered={closed.unanswered} codes={forgotten}"

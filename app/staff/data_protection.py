@@ -31,6 +31,7 @@ from app.tickets import Actor, NotFound, PermissionDenied, ValidationFailed, may
 from app.tickets.access_log import kind_label
 from app.tickets.codes import display
 from app.tickets.contacts import format_rut
+from app.transaction import transaction
 
 
 def _actor() -> Actor:
@@ -51,24 +52,13 @@ def _person(person_id: int) -> Contact:
         abort(404)
 
 
-@bp.route("/privacidad", methods=["GET", "POST"])
-def privacy_search():
-    """A POST, so the RUT, mobile or email searched never sits in a URL or a server log."""
-    _require()
+def _search_refused(error: ValidationFailed) -> tuple[str, int]:
     form = PrivacySearchForm()
-    found = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            found = find_people(db.session, _actor(), form.query.data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = 422
-        else:
-            db.session.commit()  # the search's trail row
-    elif form.errors:
-        status = 422
+    show_domain_error(form, error)
+    return _search_page(form, None, 422)
+
+
+def _search_page(form: PrivacySearchForm, found, status: int) -> tuple[str, int]:
     html = render_template(
         "staff/privacy/search.html",
         form=form,
@@ -78,6 +68,21 @@ def privacy_search():
         status_label=status_label,
     )
     return html, status
+
+
+@bp.route("/privacidad", methods=["GET", "POST"])
+@transaction(on_error=_search_refused)  # the search's trail row
+def privacy_search():
+    """A POST, so the RUT, mobile or email searched never sits in a URL or a server log."""
+    _require()
+    form = PrivacySearchForm()
+    found = None
+    status = 200
+    if form.validate_on_submit():
+        found = find_people(db.session, _actor(), form.query.data)
+    elif form.errors:
+        status = 422
+    return _search_page(form, found, status)
 
 
 def _dossier_page(person: Contact, status: int = 200, **forms):
@@ -100,32 +105,38 @@ def _dossier_page(person: Contact, status: int = 200, **forms):
         notice=notice_labels,
         **forms,
     )
-    db.session.commit()  # the view's trail row
-    return html, status
+    return html, status  # the boundary commits the view's trail row
+
+
+def _refused(form_class, prefix: str, key: str):
+    """on_error for a dossier action: the dossier again, the refusal next to its field."""
+
+    def show_again(error: ValidationFailed, person_id: int):
+        form = form_class(prefix=prefix)
+        show_domain_error(form, error)
+        return _dossier_page(_person(person_id), 422, **{key: form})
+
+    return show_again
 
 
 @bp.get("/privacidad/personas/<int:person_id>")
+@transaction
 def privacy_person(person_id: int):
     _require()
     return _dossier_page(_person(person_id))
 
 
 @bp.post("/privacidad/personas/<int:person_id>/exportar")
+@transaction(on_error=_refused(PrivacyExportForm, "exportar", "export_form"))
 def privacy_export(person_id: int):
     _require()
     person = _person(person_id)
     form = PrivacyExportForm(prefix="exportar")
     if not form.validate_on_submit():
         return _dossier_page(person, 422, export_form=form)
-    try:
-        dossier = export_person(db.session, _actor(), person, form.output.data, form.reason.data)
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _dossier_page(person, 422, export_form=form)
+    dossier = export_person(db.session, _actor(), person, form.output.data, form.reason.data)
     now = utcnow()
-    doc = document(dossier, now)
-    db.session.commit()  # the export's trail row, before anything is handed out
+    doc = document(dossier, now)  # the boundary commits its trail row before it is handed out
     name = f"persona-{person.id}-{now:%Y%m%d}"
     if form.output.data == "json":
         body = json.dumps(doc, ensure_ascii=False, indent=2)
@@ -158,21 +169,14 @@ def privacy_export(person_id: int):
 
 
 @bp.post("/privacidad/personas/<int:person_id>/rectificar")
+@transaction(on_error=_refused(PrivacyRectifyForm, "rectificar", "rectify_form"))
 def privacy_rectify(person_id: int):
     _require()
     person = _person(person_id)
     form = PrivacyRectifyForm(prefix="rectificar")
     if not form.validate_on_submit():
         return _dossier_page(person, 422, rectify_form=form)
-    try:
-        done = rectify(
-            db.session, _actor(), person, form.field.data, form.value.data, form.reason.data
-        )
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _dossier_page(person, 422, rectify_form=form)
-    db.session.commit()
+    done = rectify(db.session, _actor(), person, form.field.data, form.value.data, form.reason.data)
     flash(
         _(
             "Dato rectificado y registrado. Solicitudes abiertas corregidas: %(tickets)d; "
@@ -190,18 +194,13 @@ def _block_action(person_id: int, action, done_message: str):
     form = PrivacyBlockForm(prefix="bloqueo")
     if not form.validate_on_submit():
         return _dossier_page(person, 422, block_form=form)
-    try:
-        action(db.session, _actor(), person, form.reason.data)
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _dossier_page(person, 422, block_form=form)
-    db.session.commit()
+    action(db.session, _actor(), person, form.reason.data)
     flash(done_message)
     return redirect(url_for("staff.privacy_person", person_id=person.id), code=303)
 
 
 @bp.post("/privacidad/personas/<int:person_id>/bloquear")
+@transaction(on_error=_refused(PrivacyBlockForm, "bloqueo", "block_form"))
 def privacy_block(person_id: int):
     return _block_action(
         person_id,
@@ -211,5 +210,6 @@ def privacy_block(person_id: int):
 
 
 @bp.post("/privacidad/personas/<int:person_id>/desbloquear")
+@transaction(on_error=_refused(PrivacyBlockForm, "bloqueo", "block_form"))
 def privacy_unblock(person_id: int):
     return _block_action(person_id, unblock, _("Datos desbloqueados."))

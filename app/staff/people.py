@@ -16,6 +16,7 @@ from app.tickets import Actor, NotFound, PermissionDenied, ValidationFailed, may
 from app.tickets.codes import display
 from app.tickets.contacts import format_rut
 from app.tickets.people import PersonEdit, edit_person, get_person, open_person_file
+from app.transaction import transaction
 
 PROOF_LABELS = {
     "sms": _l("SMS desde ese número"),
@@ -62,7 +63,14 @@ def _load(person_id: int):
         abort(404)
 
 
+def _edit_refused(error: ValidationFailed, person_id: int) -> tuple[str, int]:
+    form = PersonForm()
+    show_domain_error(form, error)
+    return _person_page(_load(person_id), form, 422)
+
+
 @bp.route("/personas/<int:person_id>", methods=["GET", "POST"])
+@transaction(on_error=_edit_refused)  # also the access-trail row of each view
 def person_page(person_id: int):
     person = _load(person_id)
     form = PersonForm()
@@ -79,15 +87,13 @@ def person_page(person_id: int):
             remove_mobile=form.remove_mobile.data,
             remove_email=form.remove_email.data,
         )
-        try:
-            edit_person(db.session, person, Actor.staff(current_user), edit)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Cambios guardados y registrados."))
-            return redirect(url_for("staff.person_page", person_id=person.id), code=303)
+        edit_person(db.session, person, Actor.staff(current_user), edit)
+        flash(_("Cambios guardados y registrados."))
+        return redirect(url_for("staff.person_page", person_id=person.id), code=303)
+    return _person_page(person, form, 422 if request.method == "POST" else 200)
+
+
+def _person_page(person, form: PersonForm, status: int) -> tuple[str, int]:
     shown = open_person_file(db.session, Actor.staff(current_user), person)
     html = render_template(
         "staff/person.html",
@@ -104,5 +110,4 @@ def person_page(person_id: int):
         field_labels=FIELD_LABELS,
         may_audit=may(Actor.staff(current_user), "audit"),
     )
-    db.session.commit()  # the view's access-trail row
-    return html, 422 if request.method == "POST" else 200
+    return html, status
