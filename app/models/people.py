@@ -14,7 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models.base import Base, append_only, utcnow
 from app.models.organization import Department
 
-ROLES = ("counter", "agent", "head", "admin")
+# "privacy": the person in charge of residents' data (Ley 21.719). Added here for anonymization;
+# the officer's tools (hb) add the same role: keep one definition when merging.
+ROLES = ("counter", "agent", "head", "admin", "privacy")
 
 
 class Contact(Base):
@@ -41,6 +43,9 @@ class Contact(Base):
     email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set when the person was anonymized: the record stays (their tickets and figures keep a
+    # person), with no name, RUT, number or email.
+    anonymized_at: Mapped[datetime | None]
 
 
 class ContactChange(Base):
@@ -62,6 +67,8 @@ class ContactChange(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # field -> [old, new]
     reason: Mapped[str | None] = mapped_column(String(300))
+    # Set once when the values in ``changes`` were anonymized (the only change allowed).
+    redaction_id: Mapped[int | None] = mapped_column(ForeignKey("redactions.id"))
 
     actor: Mapped[StaffUser | None] = relationship()
 
@@ -110,4 +117,4 @@ class StaffUser(UserMixin, Base):
         return f"<StaffUser {self.email} {self.role}>"
 
 
-append_only(ContactChange, "person changes")
+append_only(ContactChange, "person changes", redactable=("changes",))

@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from app.staff import access_log, admin, auth, counter, notices, people, queue, ticket  # noqa: E402, F401
+from app.staff import (  # noqa: E402, F401
+    access_log,
+    admin,
+    anonymize,
+    auth,
+    counter,
+    notices,
+    people,
+    queue,
+    ticket,
+)

@@ -35,6 +35,7 @@ ROLE_LABELS = {
     "agent": _l("Agente"),
     "head": _l("Jefatura"),
     "admin": _l("Administración"),
+    "privacy": _l("Protección de datos"),
 }
 
 

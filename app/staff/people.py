@@ -34,11 +34,13 @@ PROOF_LABELS = {
     "link": _l("enlace enviado a su contacto"),
     "access_code": _l("código enviado a su contacto"),
     "code_only": _l("solo con el número: sin contacto registrado"),
+    "retention": _l("plazo de conservación cumplido"),
 }
 ACTION_LABELS = {
     "created": _l("Registro creado"),
     "verified": _l("Dato verificado"),
     "edited": _l("Datos cambiados"),
+    "anonymized": _l("Datos anonimizados"),
 }
 FIELD_LABELS = {
     "name": _l("Nombre"),
@@ -110,6 +112,7 @@ def person_page(person_id: int):
         action_labels=ACTION_LABELS,
         field_labels=FIELD_LABELS,
         may_audit=may(Actor.staff(current_user), "audit"),
+        may_anonymize=may(Actor.staff(current_user), "anonymize"),
     )
     db.session.commit()  # the view's access-trail row
     return html, 422 if request.method == "POST" else 200

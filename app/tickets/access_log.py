@@ -33,6 +33,7 @@ PERSON_KINDS = {
     "person_viewed": _l("Abrió el registro de una persona"),
     "person_changed": _l("Cambió datos de una persona"),
     "person_exported": _l("Exportó los datos de una persona"),
+    "person_anonymized": _l("Anonimizó los datos de una persona"),
 }
 # The trail itself is personal data (who was looked up): reading it is recorded too.
 LOG_KINDS = {

@@ -11,6 +11,7 @@ from app.tickets.errors import N_, PermissionDenied
 from app.tickets.proof import PURPOSES, ResidentProof, proves
 
 COUNTER, AGENT, HEAD, ADMIN = "counter", "agent", "head", "admin"
+PRIVACY = "privacy"  # residents' data (merge note: hb adds the same role for its tools)
 
 # Actions on a ticket of the actor's own department (admins: any department). Heads do what
 # agents do and more; admins what heads do and more. "summarize": the public summary.
@@ -21,13 +22,16 @@ DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
     AGENT: _WORK,
     HEAD: _LEAD,
     ADMIN: _LEAD | {"close"},
+    PRIVACY: frozenset(),
 }
 # Actions on any ticket, whatever its department.
 ANY_TICKET_ACTIONS: dict[str, frozenset[str]] = {
     COUNTER: frozenset({"read", "comment", "note", "open", "people"}),
     AGENT: frozenset({"read", "open"}),
     HEAD: frozenset({"read", "open", "dashboard"}),
-    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people", "audit"}),
+    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people", "audit", "anonymize"}),
+    # "anonymize": replace a person's data by placeholders (app/privacy/anonymize.py).
+    PRIVACY: frozenset({"read", "anonymize"}),
 }
 
 
