@@ -180,7 +180,7 @@ def check(settings: Mapping[str, Any]) -> None:
         )
     for name in ("RETENTION_YEARS", "SMS_RETENTION_DAYS"):
         # 0 would anonymize every closed ticket (or SMS) on the next run.
-        if int(settings.get(name) or 1) < 1:
+        if int(settings.get(name, 1)) < 1:
             raise ConfigError(f"{name} must be at least 1")
     if app_env != "production":
         return

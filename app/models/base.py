@@ -93,17 +93,32 @@ def _is_redaction(target: Any, redactable: frozenset[str]) -> bool:
     return all(is_redacted(getattr(target, key)) for key in changed - {"redaction_id"})
 
 
-def append_only(model: type, what: str, redactable: Iterable[str] = ()) -> None:
+def _is_completion(target: Any, completed: frozenset[str]) -> bool:
+    """Columns written once after the row's INSERT (a summary known only at the end of the
+    work the row records), each from nothing to a value; nothing else changed."""
+    state = inspect(target)
+    changed = [attr for attr in state.attrs if attr.history.has_changes()]
+    return bool(changed) and all(
+        attr.key in completed and list(attr.history.deleted) in ([None], []) for attr in changed
+    )
+
+
+def append_only(
+    model: type, what: str, redactable: Iterable[str] = (), completed: Iterable[str] = ()
+) -> None:
     """Refuse every UPDATE and DELETE of ``model``'s rows through the ORM.
 
     With ``redactable`` columns (and a ``redaction_id`` column), one UPDATE is let through: a
     recorded redaction (see app/privacy/anonymize.py) that points the row at its ``Redaction``
     and replaces those columns' text by the placeholder. Nothing else, and never twice.
+    ``completed`` columns may be written once, from NULL, after the INSERT.
     """
-    allowed = frozenset(redactable)
+    allowed, filled = frozenset(redactable), frozenset(completed)
 
     def refuse_update(mapper, connection, target):  # noqa: ARG001
         if allowed and _is_redaction(target, allowed):
+            return
+        if filled and _is_completion(target, filled):
             return
         raise AppendOnlyError(f"{what} are append-only")
 

@@ -41,4 +41,4 @@ class Redaction(Base):
     person: Mapped[Contact | None] = relationship()
 
 
-append_only(Redaction, "redactions")
+append_only(Redaction, "redactions", completed=("counts",))
