@@ -309,3 +309,21 @@ def test_an_admin_finds_the_action_on_the_person_page(client, session, login, ma
     login(make_user("counter"))
     html = client.get(f"/staff/personas/{person.id}").get_data(as_text=True)
     assert "/anonimizar" not in html
+
+
+def test_the_command_line_anonymizes_with_a_reason(app, session, make_user, desk):
+    person = plant_person(session, desk, make_user)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["privacy", "anonymize", "--person", str(person.id)])
+    assert result.exit_code != 0 and "--reason" in result.output
+    result = runner.invoke(
+        args=["privacy", "anonymize", "--person", str(person.id), "--reason", "Supresión 7"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Persona {person.id} anonimizada" in result.output
+    session.expire_all()
+    assert session.get(Contact, person.id).anonymized_at is not None
+    again = runner.invoke(
+        args=["privacy", "anonymize", "--person", str(person.id), "--reason", "Otra vez"]
+    )
+    assert again.exit_code != 0 and "ya fue anonimizada" in again.output
