@@ -164,7 +164,8 @@ def fill(db, total: int, due: int) -> float:
 
 
 def floor_queries(db, limit: int) -> None:
-    """The candidates' bare indexed SELECTs (what the sweep must read at the least)."""
+    """The candidates' bare indexed SELECTs, in the sweep's order (what it must read at the
+    least)."""
     from datetime import timedelta
 
     from app.models import InboundSms, Notification, Ticket
@@ -179,16 +180,19 @@ def floor_queries(db, limit: int) -> None:
             Ticket.closed_at.is_not(None),
             Ticket.closed_at < cutoff,
         )
+        .order_by(Ticket.closed_at)
         .limit(limit)
     ).all()
     db.session.execute(
         select(InboundSms.id)
         .where(InboundSms.redacted_at.is_(None), InboundSms.created_at < sms_cutoff)
+        .order_by(InboundSms.created_at)
         .limit(limit)
     ).all()
     db.session.execute(
         select(Notification.id)
         .where(Notification.redacted_at.is_(None), Notification.created_at < sms_cutoff)
+        .order_by(Notification.created_at)
         .limit(limit)
     ).all()
     db.session.rollback()
