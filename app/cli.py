@@ -12,8 +12,9 @@ from sqlalchemy import select
 from app.accounts import MIN_PASSWORD, UserDetails, issue_api_key, save_user
 from app.demo import DEMO_PASSWORD, ROLE_LOGINS, seed
 from app.extensions import db
-from app.models import ROLES, Department
-from app.tickets import SYSTEM, ValidationFailed
+from app.models import ROLES, Contact, Department
+from app.privacy.anonymize import anonymize_person
+from app.tickets import SYSTEM, DomainError, ValidationFailed
 from channels.sms.cli import sms_simulate
 from workers.cli import worker_command
 
@@ -103,6 +104,27 @@ def create_api_key(name: str, staff_integration: bool) -> None:
     click.echo("Guarde esta clave ahora: no se volverá a mostrar.", err=True)
 
 
+privacy = click.Group("privacy", help="Residents' data (Ley 21.719).")
+
+
+@privacy.command("anonymize")
+@click.option("--person", "person_id", type=int, required=True, help="N° del registro.")
+@click.option("--reason", required=True, help="Motivo (queda registrado).")
+@with_appcontext
+def privacy_anonymize(person_id: int, reason: str) -> None:
+    """Anonymize a person (as the system; the reason is recorded). Cannot be undone."""
+    person = db.session.get(Contact, person_id)
+    if person is None:
+        raise click.ClickException(f"no existe la persona {person_id}")
+    try:
+        redaction = anonymize_person(db.session, person, SYSTEM, reason)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    counts = ", ".join(f"{table}={n}" for table, n in (redaction.counts or {}).items())
+    click.echo(f"Persona {person_id} anonimizada (registro {redaction.id}): {counts}")
+
+
 def register(app: Flask) -> None:
-    for command in (seed_demo, create_user, create_api_key, worker_command, sms_simulate):
+    for command in (seed_demo, create_user, create_api_key, worker_command, sms_simulate, privacy):
         app.cli.add_command(command)

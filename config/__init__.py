@@ -123,6 +123,12 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "HOUSEKEEPING_INTERVAL_SECONDS": _int(env, "HOUSEKEEPING_INTERVAL_SECONDS", 3600),
         "AUTO_CLOSE_RESOLVED_DAYS": _int(env, "AUTO_CLOSE_RESOLVED_DAYS", 7),
         "AUTO_CLOSE_WAITING_DAYS": _int(env, "AUTO_CLOSE_WAITING_DAYS", 15),
+        # Retention (app/privacy/retention.py): anonymized, never deleted.
+        "RETENTION_INTERVAL_SECONDS": _int(env, "RETENTION_INTERVAL_SECONDS", 3600),
+        "RETENTION_YEARS": _int(env, "RETENTION_YEARS", 5),
+        "SMS_RETENTION_DAYS": _int(env, "SMS_RETENTION_DAYS", 180),
+        "RETENTION_BATCH": _int(env, "RETENTION_BATCH", 200),
+        "RETENTION_MAX_ROUNDS": _int(env, "RETENTION_MAX_ROUNDS", 50),
         "SURVEY_MAX_AGE_DAYS": _int(env, "SURVEY_MAX_AGE_DAYS", 30),
         "TWILIO_TIMEOUT_SECONDS": _int(env, "TWILIO_TIMEOUT_SECONDS", 10),
         # Redis in the request path (rate limits, enqueue): each call waits at most this long,
@@ -172,6 +178,10 @@ def check(settings: Mapping[str, Any]) -> None:
             "print(secrets.token_hex(32))'), or set APP_ENV=development to run with the "
             "development key (bin/run does)"
         )
+    for name in ("RETENTION_YEARS", "SMS_RETENTION_DAYS"):
+        # 0 would anonymize every closed ticket (or SMS) on the next run.
+        if int(settings.get(name, 1)) < 1:
+            raise ConfigError(f"{name} must be at least 1")
     if app_env != "production":
         return
     if len(secret) < MIN_PRODUCTION_SECRET:

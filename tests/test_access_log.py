@@ -391,6 +391,11 @@ def test_admins_read_the_trail_in_words_and_every_kind_is_there(client, demo, lo
     client.get(f"/api/v1/tickets/{_code(ticket)}/contact")
     admin = login(_staff(demo, ADMIN))
     _admin_changes(client, demo)
+    anonymized = client.post(
+        f"/staff/personas/{ticket.person_id}/anonimizar",
+        data={"reason": "Supresión", "confirmation": "ANONIMIZAR"},
+    )
+    assert anonymized.status_code == 303
 
     page = client.get("/staff/admin/accesos")
     html = page.get_data(as_text=True)
@@ -402,6 +407,7 @@ def test_admins_read_the_trail_in_words_and_every_kind_is_there(client, demo, lo
         "Vio los datos de contacto de una solicitud",
         "Consultó por la API los datos de contacto de una solicitud",
         "Cambió el rol o la unidad de un usuario",
+        "Anonimizó los datos de una persona",
         "Rol: Agente → Jefatura",
         "Ficha de la solicitud",
         "Mesón",

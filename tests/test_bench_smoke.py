@@ -57,3 +57,7 @@ def test_embedded_benchmark_smoke():
     """SQLite and Python clients: runs everywhere, CI included."""
     output = run("embedded.py", needs_services=False)
     assert "tickets/s" in output and "stored/accepted" in output
+
+
+def test_retention_benchmark_smoke():
+    assert "ms/item" in run("retention.py")

@@ -18,6 +18,7 @@ from app.delivery.errors import (
 )
 from app.extensions import db
 from app.models import Notification, utcnow
+from app.privacy import retention
 from app.tickets import access_codes, alerts, housekeeping
 from app.tickets.contacts import is_suppressed
 from app.tickets.permissions import recipient_blocked
@@ -228,3 +229,25 @@ def close_stale_tickets() -> str:
     )
     forgotten = access_codes.forget_expired(db.session)
     return f"resolved={closed.resolved} unanswered={closed.unanswered} codes={forgotten}"
+
+
+def apply_retention() -> str:
+    """Anonymize what is past its retention period, a batch at a time (each batch commits on
+    its own, so a long backlog never makes one long transaction); stops at the first round
+    that finds nothing, or after ``RETENTION_MAX_ROUNDS``."""
+    config = _config()
+    batch = max(1, int(config.get("RETENTION_BATCH", 200)))
+    total = retention.Swept()
+    for _ in range(max(1, int(config.get("RETENTION_MAX_ROUNDS", 50)))):
+        swept = retention.sweep(
+            db.session,
+            years=int(config.get("RETENTION_YEARS", 5)),
+            sms_days=int(config.get("SMS_RETENTION_DAYS", 180)),
+            batch=batch,
+        )
+        db.session.commit()
+        total += swept
+        if swept.anonymized + swept.held == 0:
+            break
+    log.info("retention: %s", total)
+    return str(total)

@@ -58,6 +58,13 @@ PERIODIC = (
         3600,
         description="close resolved tickets after 7 days, unanswered ones after 15",
     ),
+    PeriodicJob(
+        "retention",
+        jobs.apply_retention,
+        "RETENTION_INTERVAL_SECONDS",
+        3600,
+        description="anonymize persons, SMS and notices past their retention period",
+    ),
 )
 
 

@@ -283,6 +283,8 @@ def retry_notification(
         raise PermissionDenied(action="retry_notification", role=actor.kind)
     if failed.ticket is not None:
         require(actor, "comment", failed.ticket)
+    if failed.redacted_at is not None:
+        raise InvalidTransition("Este aviso fue anonimizado: ya no tiene destinatario.")
     if failed.status not in {"failed", "undelivered"}:
         raise InvalidTransition("Solo se reintentan notificaciones fallidas.")
     if failed.channel == "sms" and is_suppressed(session, failed.recipient):

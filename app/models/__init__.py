@@ -2,11 +2,12 @@
 
 from app.models.access import ResidentAccessCode
 from app.models.access_log import AccessLogEntry
-from app.models.base import AppendOnlyError, Base, UTCDateTime, utcnow
+from app.models.base import REDACTED, AppendOnlyError, Base, UTCDateTime, utcnow
 from app.models.dashboards import DASHBOARD_INDEXES
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, ContactChange, StaffUser
+from app.models.privacy import REDACTION_SCOPES, Redaction
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
 from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
@@ -29,6 +30,9 @@ __all__ = [
     "Department",
     "InboundSms",
     "Notification",
+    "REDACTED",
+    "REDACTION_SCOPES",
+    "Redaction",
     "ResidentAccessCode",
     "ResponseTemplate",
     "SatisfactionRating",

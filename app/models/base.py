@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, inspect
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -62,11 +64,66 @@ class AppendOnlyError(RuntimeError):
     """History rows (ticket events, person changes) are never changed or removed."""
 
 
-def append_only(model: type, what: str) -> None:
-    """Refuse every UPDATE and DELETE of ``model``'s rows through the ORM."""
+# What an anonymized value reads: personal fields and resident text become this, never a delete.
+REDACTED = "[anonimizado]"
 
-    def refuse(mapper, connection, target):  # noqa: ARG001
+
+def is_redacted(value: Any) -> bool:
+    """A value a redaction may leave: the placeholder, nothing, or a structure whose every text
+    is the placeholder (what it held is gone; its shape and its non-text facts stay)."""
+    if value is None or value == REDACTED:
+        return True
+    if isinstance(value, dict):
+        return all(is_redacted(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(is_redacted(v) for v in value)
+    return not isinstance(value, str)
+
+
+def _is_redaction(target: Any, redactable: frozenset[str]) -> bool:
+    """The one change an append-only row accepts: ``redaction_id`` set for the first time, and
+    nothing else changed but ``redactable`` columns, each replaced by a redacted value."""
+    state = inspect(target)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    if "redaction_id" not in changed or not changed <= redactable | {"redaction_id"}:
+        return False
+    marker = state.attrs.redaction_id.history
+    if list(marker.deleted) != [None] or marker.added[0] is None:
+        return False  # a row is redacted once, and only a row whose value was loaded
+    return all(is_redacted(getattr(target, key)) for key in changed - {"redaction_id"})
+
+
+def _is_completion(target: Any, completed: frozenset[str]) -> bool:
+    """Columns written once after the row's INSERT (a summary known only at the end of the
+    work the row records), each from nothing to a value; nothing else changed."""
+    state = inspect(target)
+    changed = [attr for attr in state.attrs if attr.history.has_changes()]
+    return bool(changed) and all(
+        attr.key in completed and list(attr.history.deleted) in ([None], []) for attr in changed
+    )
+
+
+def append_only(
+    model: type, what: str, redactable: Iterable[str] = (), completed: Iterable[str] = ()
+) -> None:
+    """Refuse every UPDATE and DELETE of ``model``'s rows through the ORM.
+
+    With ``redactable`` columns (and a ``redaction_id`` column), one UPDATE is let through: a
+    recorded redaction (see app/privacy/anonymize.py) that points the row at its ``Redaction``
+    and replaces those columns' text by the placeholder. Nothing else, and never twice.
+    ``completed`` columns may be written once, from NULL, after the INSERT.
+    """
+    allowed, filled = frozenset(redactable), frozenset(completed)
+
+    def refuse_update(mapper, connection, target):  # noqa: ARG001
+        if allowed and _is_redaction(target, allowed):
+            return
+        if filled and _is_completion(target, filled):
+            return
         raise AppendOnlyError(f"{what} are append-only")
 
-    event.listen(model, "before_update", refuse)
-    event.listen(model, "before_delete", refuse)
+    def refuse_delete(mapper, connection, target):  # noqa: ARG001
+        raise AppendOnlyError(f"{what} are append-only")
+
+    event.listen(model, "before_update", refuse_update)
+    event.listen(model, "before_delete", refuse_delete)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, false
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
 from app.models.tickets import Ticket
+
+NOT_REDACTED = "redacted_at IS NULL"
 
 NOTIFICATION_STATUSES = (
     "pending",  # written with the change, not yet handed to a worker
@@ -28,6 +30,13 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+        # Retention: notices still holding a recipient and a body, oldest first.
+        Index(
+            "ix_notifications_retention",
+            "created_at",
+            postgresql_where=text(NOT_REDACTED),
+            sqlite_where=text(NOT_REDACTED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +70,8 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When its recipient and body were anonymized (retention or a person's anonymization).
+    redacted_at: Mapped[datetime | None]
 
     ticket: Mapped[Ticket | None] = relationship()
 

@@ -55,6 +55,10 @@ class Contact(Base):
     def blocked(self) -> bool:
         return self.blocked_at is not None
 
+    # Set when the person was anonymized: the record stays (their tickets and figures keep a
+    # person), with no name, RUT, number or email.
+    anonymized_at: Mapped[datetime | None]
+
 
 class ContactChange(Base):
     """One change to a person record: who, when, why, and each field's old and new value.
@@ -75,6 +79,8 @@ class ContactChange(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # field -> [old, new]
     reason: Mapped[str | None] = mapped_column(String(300))
+    # Set once when the values in ``changes`` were anonymized (the only change allowed).
+    redaction_id: Mapped[int | None] = mapped_column(ForeignKey("redactions.id"))
 
     actor: Mapped[StaffUser | None] = relationship()
 
@@ -123,4 +129,4 @@ class StaffUser(UserMixin, Base):
         return f"<StaffUser {self.email} {self.role}>"
 
 
-append_only(ContactChange, "person changes")
+append_only(ContactChange, "person changes", redactable=("changes",))

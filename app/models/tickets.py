@@ -38,6 +38,10 @@ OPEN_STATUSES = (NEW, IN_PROGRESS, WAITING_RESIDENT)
 # Written out (not bound parameters) so that Postgres matches the partial indexes on open
 # tickets; generated from the list above, in its order (the migrations' indexes use this text).
 OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
+RETENTION_CLOSED = (
+    "anonymized_at IS NULL AND retention_held_until IS NULL AND closed_at IS NOT NULL"
+)
+RETENTION_HELD = "anonymized_at IS NULL AND retention_held_until IS NOT NULL"
 CHANNELS = ("web", "sms", "counter", "phone", "api", "open311")
 
 
@@ -64,6 +68,20 @@ class Ticket(Base):
             "id",
             postgresql_where=text(OPEN_PREDICATE),
             sqlite_where=text(OPEN_PREDICATE),
+        ),
+        # Retention: closed tickets whose personal data is still held, by the instant their
+        # retention period runs from. Anonymized tickets leave these indexes.
+        Index(
+            "ix_tickets_retention_closed",
+            "closed_at",
+            postgresql_where=text(RETENTION_CLOSED),
+            sqlite_where=text(RETENTION_CLOSED),
+        ),
+        Index(
+            "ix_tickets_retention_held",
+            "retention_held_until",
+            postgresql_where=text(RETENTION_HELD),
+            sqlite_where=text(RETENTION_HELD),
         ),
     )
 
@@ -100,6 +118,11 @@ class Ticket(Base):
     # contact details down, so they may see them again (need to know; see permissions).
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # Retention (app/privacy/retention.py): when its personal data was anonymized, and, for a
+    # closed ticket whose person still has newer or open tickets, the instant the retention
+    # period is counted from instead of ``closed_at``.
+    anonymized_at: Mapped[datetime | None]
+    retention_held_until: Mapped[datetime | None]
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -199,9 +222,11 @@ class TicketEvent(Base):
     body: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(default=False)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set once when the resident's text in ``body`` was anonymized (the only change allowed).
+    redaction_id: Mapped[int | None] = mapped_column(ForeignKey("redactions.id"))
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor: Mapped[StaffUser | None] = relationship()
 
 
-append_only(TicketEvent, "ticket events")
+append_only(TicketEvent, "ticket events", redactable=("body",))

@@ -4,6 +4,7 @@
 from app.staff import (  # noqa: F401
     access_log,
     admin,
+    anonymize,
     auth,
     counter,
     data_protection,

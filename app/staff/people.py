@@ -28,6 +28,7 @@ PROOF_LABELS = {
     "link": _l("enlace enviado a su contacto"),
     "access_code": _l("código enviado a su contacto"),
     "code_only": _l("solo con el número: sin contacto registrado"),
+    "retention": _l("plazo de conservación cumplido"),
 }
 ACTION_LABELS = {
     "created": _l("Registro creado"),
@@ -36,6 +37,7 @@ ACTION_LABELS = {
     "rectified": _l("Datos rectificados"),
     "blocked": _l("Datos bloqueados"),
     "unblocked": _l("Datos desbloqueados"),
+    "anonymized": _l("Datos anonimizados"),
 }
 FIELD_LABELS = {
     "name": _l("Nombre"),
@@ -109,5 +111,6 @@ def _person_page(person, form: PersonForm, status: int) -> tuple[str, int]:
         action_labels=ACTION_LABELS,
         field_labels=FIELD_LABELS,
         may_audit=may(Actor.staff(current_user), "audit"),
+        may_anonymize=may(Actor.staff(current_user), "anonymize"),
     )
     return html, status

@@ -35,6 +35,7 @@ PERSON_KINDS = {
     "person_exported": _l("Exportó los datos de una persona"),
     "person_blocked": _l("Bloqueó los datos de una persona"),
     "person_unblocked": _l("Desbloqueó los datos de una persona"),
+    "person_anonymized": _l("Anonimizó los datos de una persona"),
 }
 # The trail itself is personal data (who was looked up): reading it is recorded too.
 LOG_KINDS = {

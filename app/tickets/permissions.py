@@ -35,8 +35,11 @@ ANY_TICKET_ACTIONS: dict[str, frozenset[str]] = {
     COUNTER: frozenset({"read", "comment", "note", "open", "people"}),
     AGENT: frozenset({"read", "open"}),
     HEAD: frozenset({"read", "open", "dashboard"}),
-    ADMIN: frozenset({"read", "open", "dashboard", "configure", "people", "audit", "privacy"}),
-    PRIVACY: frozenset({"read", "open", "people", "audit", "privacy"}),
+    ADMIN: frozenset(
+        {"read", "open", "dashboard", "configure", "people", "audit", "privacy", "anonymize"}
+    ),
+    # "anonymize": replace a person's data by placeholders (app/privacy/anonymize.py).
+    PRIVACY: frozenset({"read", "open", "people", "audit", "privacy", "anonymize"}),
 }
 
 
