@@ -19,7 +19,7 @@ from app.tickets import (
     transition,
 )
 from app.tickets.lifecycle import STATUSES, TRANSITIONS
-from tests.conftest import TUESDAY_10AM
+from tests.support import TUESDAY_10AM
 
 # How to bring a fresh ticket to each status (through allowed transitions only).
 PATH_TO = {

@@ -11,8 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.catalog import category_choices
 from app.extensions import db
+from app.forms import category_choices, choices
 from app.models import ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
 from app.notifications import labels
 from app.notifications.state import for_ticket, retry_notification
@@ -129,7 +129,7 @@ def render_ticket(
         )
         if can_be_assignee(u, ticket)
     ]
-    form.assignee.choices = [("", _("Sin asignar"))] + [(u.id, u.name) for u in assignees]
+    form.assignee.choices = choices([("", _("Sin asignar"))] + [(u.id, u.name) for u in assignees])
     form.category.choices = category_choices(db.session, include_triage=True)
     clocks = {
         "first": _clock(calendar, ticket.first_response_due_at, now, ticket.first_responded_at),
