@@ -7,6 +7,7 @@ Twilio or SMTP: what must be notified is written to the outbox by the caller's d
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,8 @@ from app.tickets.people import link_by_proof
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, may, require
 from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
 from app.tickets.text import sanitize
+
+log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 4000
 MIN_DESCRIPTION = 3
@@ -102,6 +105,7 @@ def _record(
         data=data,
     )
     session.add(event)
+    _log_event(ticket, kind, from_status, to_status)
     ticket.updated_at = now
     if kind not in BOOKKEEPING_KINDS and ticket.version is not None:
         ticket.version += 1
@@ -112,6 +116,24 @@ def _record(
     except StaleDataError as exc:  # its reads autoflushed this change: someone else won
         raise StaleTicket() from exc
     return event
+
+
+def _log_event(ticket: Ticket, kind: str, from_status: str | None, to_status: str | None) -> None:
+    """One INFO line per ticket event: ids, kind and statuses, never what anyone wrote."""
+    extra = {"ticket_id": ticket.id, "event": kind, "status": ticket.status}
+    if kind == "created":
+        log.info(
+            "ticket %s opened: status %s, category %s, channel %s",
+            ticket.id,
+            ticket.status,
+            ticket.category_id,
+            ticket.channel,
+            extra=extra,
+        )
+    elif from_status or to_status:
+        log.info("ticket %s %s: %s -> %s", ticket.id, kind, from_status, to_status, extra=extra)
+    else:
+        log.info("ticket %s %s (status %s)", ticket.id, kind, ticket.status, extra=extra)
 
 
 def _clean_text(text: str | None, *, field_name: str, required: bool) -> str | None:
