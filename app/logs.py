@@ -24,7 +24,6 @@ from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
-LOG_FORMATS = ("json", "text")
 # What a proxy's request id looks like; anything else is replaced by our own.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 

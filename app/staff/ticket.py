@@ -121,7 +121,8 @@ def render_ticket(
     chosen = request.args.get("plantilla", type=int)
     template = next((t for t in templates if t.id == chosen), None)
     if template is not None and not form.body.data:
-        form.body.data, open_action = template.body, _template_action(template.kind)
+        # A template's kind (reply, ask, resolve, reject) is the action form it fills.
+        form.body.data, open_action = template.body, template.kind
     assignees = [
         u
         for u in db.session.scalars(
@@ -163,10 +164,6 @@ def render_ticket(
     )
     db.session.commit()  # the view's access-trail row (need to know: see contact_shown)
     return html, status
-
-
-def _template_action(kind: str) -> str:
-    return {"reply": "reply", "ask": "ask", "resolve": "resolve", "reject": "reject"}[kind]
 
 
 @bp.get("/tickets/<code>")

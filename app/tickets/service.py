@@ -2,7 +2,8 @@
 
 Each function takes a session, checks permission and lifecycle, changes the ticket, writes its
 event(s) and flushes. The caller (request or job boundary) commits once. Nothing here knows HTTP,
-Twilio or SMTP: what must be notified is written to the outbox by the caller's domain functions.
+Twilio or SMTP: each event's notices are written to the outbox as the event is recorded
+(``_record`` → ``app.notifications.outbox.after_event``), in the same transaction.
 """
 
 from __future__ import annotations
