@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,8 +119,25 @@ def job_context(job_id: str | None) -> Iterator[None]:
         _job_id.reset(token)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to ``stream`` if given, else to whatever ``sys.stderr`` is when a line is written
+    (test runners and CLI runners swap it; a stream bound at start may be closed by then)."""
+
+    def __init__(self, stream=None) -> None:
+        logging.Handler.__init__(self)
+        self._stream = stream
+
+    @property
+    def stream(self):
+        return self._stream if self._stream is not None else sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        self._stream = value
+
+
 def handler_for(kind: str, stream=None) -> logging.Handler:
-    handler = logging.StreamHandler(stream)
+    handler = StderrHandler(stream)
     handler.addFilter(MaskPersonalData())
     handler.addFilter(RequestAndJob())
     handler.setFormatter(formatter(kind))

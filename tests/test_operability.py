@@ -38,13 +38,13 @@ def captured_logs(kind: str | None = None) -> Iterator[io.StringIO]:
     """What the app's own log handler writes (optionally in another format) while inside."""
     handler = next(h for h in logging.getLogger().handlers if getattr(h, "conectados", False))
     stream, saved_formatter = io.StringIO(), handler.formatter
-    saved_stream = handler.setStream(stream)
+    handler.setStream(stream)
     if kind:
         handler.setFormatter(formatter(kind))
     try:
         yield stream
     finally:
-        handler.setStream(saved_stream)
+        handler.setStream(None)  # back to sys.stderr, whatever it is then
         handler.setFormatter(saved_formatter)
 
 
