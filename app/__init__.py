@@ -24,21 +24,16 @@ def select_locale() -> str:
 
 
 def show_console_messages(app: Flask) -> None:
-    """With the console backends, print the messages that would have been sent."""
-    if "console" not in (app.config["SMS_BACKEND"], app.config["MAIL_BACKEND"]):
-        return
-    logger = logging.getLogger("channels")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    """With the console backends, log the messages that would have been sent (whatever
+    ``LOG_LEVEL`` says; the log mask still applies)."""
+    if "console" in (app.config["SMS_BACKEND"], app.config["MAIL_BACKEND"]):
+        logging.getLogger("channels").setLevel(logging.INFO)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Imported here, not at the top: importing any ``app.*`` module (Alembic's env, bench scripts,
     # workers) runs this file first, and must not load every door, channel and worker with it.
-    from app import cli, database, health, inputs, security
+    from app import cli, database, error_reports, health, inputs, logs, security
     from app.api import api, render_conflict
     from app.api.docs import bp as api_docs_bp
     from app.api.views import blp as api_blp
@@ -72,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     check_settings(app.config)  # no real SECRET_KEY (and no development asked for): no start
+    logs.configure(app)  # first: every later line (and every request) has its ids
+    error_reports.init_app(app)  # only with SENTRY_DSN
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     security.init_app(app)  # headers on every answer; proxies give the client address only
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):

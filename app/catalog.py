@@ -38,13 +38,6 @@ def grouped_categories(
     return groups
 
 
-def category_choices(session: Session, *, include_triage: bool = False):
-    return {
-        group: [(c.id, c.name) for c in categories]
-        for group, categories in grouped_categories(session, include_triage=include_triage).items()
-    }
-
-
 def suggest_category(session: Session, text: str) -> Category | None:
     """The active category whose Spanish keywords best match free text (an SMS), else the
     triage category, else (none configured) the first active category: a text is never

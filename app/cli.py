@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -30,8 +31,15 @@ def seed_demo(tickets: int) -> None:
             "producción (APP_ENV=production)."
         )
 
-    summary = seed(db.session, tickets=tickets)
-    db.session.commit()
+    # The demo's made-up history is not news: no INFO line per demo ticket event.
+    domain_log = logging.getLogger("app.tickets")
+    level = domain_log.level
+    domain_log.setLevel(logging.WARNING)
+    try:
+        summary = seed(db.session, tickets=tickets, progress=_seed_progress)
+        db.session.commit()
+    finally:
+        domain_log.setLevel(level)
     click.echo(
         f"Datos de demostración: {summary.departments} unidades, {summary.categories} categorías, "
         f"{summary.users} funcionarios y {summary.tickets} solicitudes nuevas."
@@ -39,6 +47,12 @@ def seed_demo(tickets: int) -> None:
     click.echo(f"Accesos de demostración (contraseña para todos: {DEMO_PASSWORD}):")
     for email, _, role, _ in ROLE_LOGINS:
         click.echo(f"  {role:8} {email}")
+
+
+def _seed_progress(done: int, total: int) -> None:
+    """A line on stderr every 50 demo tickets (and at the last one): long seeds show they move."""
+    if done % 50 == 0 or done == total:
+        click.echo(f"Solicitudes de demostración: {done} de {total}", err=True)
 
 
 def _read_password(password_stdin: bool) -> str:

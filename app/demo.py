@@ -8,6 +8,7 @@ so they obey the same lifecycle, permissions and SLA rules as real tickets.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -627,7 +628,15 @@ def _history(session, rng, ticket, users, admin, now) -> None:  # noqa: C901 - a
         transition(session, ticket, "closed", SYSTEM, now=t)
 
 
-def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -> DemoSummary:
+def seed(
+    session: Session,
+    *,
+    tickets: int = 200,
+    now: datetime | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> DemoSummary:
+    """Load the demo desk and ``tickets`` demo tickets (those already there are kept);
+    ``progress(done, total)`` is told after each ticket."""
     summary = DemoSummary()
     now = now or datetime.now(UTC)
     departments = _ensure_departments(session, summary)
@@ -650,6 +659,8 @@ def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -
         ticket = open_ticket(session, intake, actor, now=min(created_at, now))
         _history(session, rng, ticket, users, users["admin"], now)
         summary.tickets += 1
+        if progress is not None:
+            progress(index, tickets)
     session.flush()
     _settle_history(session, now)
     return summary

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field
+from sqlalchemy.orm import Session
+from wtforms import Field, SelectChoice
 
+from app.catalog import grouped_categories
 from app.tickets import DomainError
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """A select's options from ``(value, label)`` pairs (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def category_choices(session: Session, *, include_triage: bool = False) -> list[SelectChoice]:
+    """The active categories as options, grouped (``optgroup``) by department."""
+    groups = grouped_categories(session, include_triage=include_triage)
+    return [
+        SelectChoice(value=category.id, label=category.name, optgroup=group)
+        for group, categories in groups.items()
+        for category in categories
+    ]
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:

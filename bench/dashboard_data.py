@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bench.harness import progress
+
 BATCH = 250_000
 
 TICKETS = text(
@@ -107,6 +109,7 @@ def generate(connection: Connection, tickets: int) -> None:
     for first in range(1, tickets + 1, BATCH):
         last = min(first + BATCH - 1, tickets)
         connection.execute(TICKETS, {"first": first, "last": last, "total": tickets})
+        progress("tickets generated", last, tickets)
     connection.execute(RATINGS)
 
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bench.harness import DEFAULT_REDIS, scratch_database, table  # noqa: E402
-from tests.fakes.twilio import FakeTwilio  # noqa: E402
+from channels.sms.fake_twilio import FakeTwilio  # noqa: E402
 
 REDIS_DB = "13"
 

@@ -34,6 +34,12 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
+def progress(label: str, done: int, total: int) -> None:
+    """A progress line on stderr (stdout carries the results): for loads that take minutes."""
+    share = done / total if total else 1.0
+    print(f"{label}: {done:,} of {total:,} ({share:.0%})", file=sys.stderr, flush=True)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.harness import progress  # noqa: E402
 from config import normalize_database_url  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -66,6 +67,9 @@ def fill(session, total: int, crossing: int) -> None:
         )
     for start in range(0, len(rows), 5000):
         session.execute(insert(Ticket), rows[start : start + 5000])
+        done = min(start + 5000, len(rows))
+        if done % 25_000 == 0 or done == len(rows):
+            progress("tickets loaded", done, len(rows))
     session.commit()
 
 

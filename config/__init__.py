@@ -78,6 +78,12 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'conectados.db'}"
     secret_key = env.get("SECRET_KEY") or (DEV_SECRET_KEY if app_env == "development" else "")
     sms_backend = env.get("SMS_BACKEND") or ("twilio" if production else "console")
+    log_format = (env.get("LOG_FORMAT") or ("json" if production else "text")).strip().lower()
+    if log_format not in {"json", "text"}:
+        raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {log_format!r}")
+    log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
     if sms_backend not in {"twilio", "console"}:
         raise ConfigError(f"SMS_BACKEND must be 'twilio' or 'console', got {sms_backend!r}")
 
@@ -91,6 +97,10 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
+        # Operability (README: "Logs and error reports").
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": log_level,
+        "SENTRY_DSN": env.get("SENTRY_DSN") or None,
         # Web processes (gunicorn reads the same variable): for the rate-limit storage warning.
         "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 1),
         "SMS_BACKEND": sms_backend,

@@ -14,21 +14,28 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from channels.sms.fake_twilio import FakeTwilio
 from config import normalize_database_url
+from tests.fakes.redis_server import OwnRedis
+from tests.fakes.smtp import SmtpSink
+from tests.support import (
+    DAY,
+    ENV_DATABASE_URL,
+    ENV_REDIS_URL,
+    IN_CI,
+    TEST_PASSWORD,
+    TUESDAY_10AM,
+)
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # The suite asks for development explicitly (as bin/run does): an app a test builds without a
 # SECRET_KEY gets the development one. Tests of the other modes set APP_ENV themselves.
 os.environ.setdefault("APP_ENV", "development")
-ENV_DATABASE_URL = os.environ.get("DATABASE_URL")
-ENV_REDIS_URL = os.environ.get("REDIS_URL")
 
 
 def pytest_collection_modifyitems(config, items):  # noqa: ARG001
@@ -143,7 +150,9 @@ def live_server(app):
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -180,9 +189,6 @@ def client(app):
 
 
 # --- creators ---------------------------------------------------------------------------------
-
-DAY = 540
-TEST_PASSWORD = "una-clave-larga"
 
 
 @pytest.fixture
@@ -248,10 +254,6 @@ def make_user(session):
         return user
 
     return make
-
-
-# A Tuesday morning in Santiago (UTC-3 in November): 10:00 local.
-TUESDAY_10AM = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -325,16 +327,12 @@ def _reset_rate_limits(request):
 
 @pytest.fixture
 def fake_twilio():
-    from tests.fakes.twilio import FakeTwilio
-
     with FakeTwilio(slow_seconds=1.5) as twilio:
         yield twilio
 
 
 @pytest.fixture
 def smtp_sink():
-    from tests.fakes.smtp import SmtpSink
-
     with SmtpSink() as sink:
         yield sink
 
@@ -369,8 +367,6 @@ def providers(app, fake_twilio, smtp_sink):
 def own_redis(app):
     """A redis-server this test starts and stops itself; the app talks to it meanwhile.
     Without the binary the test skips locally, and fails in CI (never skipped there)."""
-    from tests.fakes.redis_server import OwnRedis
-
     server = OwnRedis()
     if server.binary is None:
         if IN_CI:
@@ -431,35 +427,6 @@ def scratch_app(scratch_url):
         db.engine.dispose()
 
 
-def drain(app, session, seconds: float = 20.0) -> None:
-    """Relay what is due and run the queued jobs until nothing is pending (retries wait out
-    their short backoff): an in-process RQ worker on Redis, or the in-process jobs of the
-    embedded mode."""
-    import time
-
-    from sqlalchemy import func, select
-
-    from app.models import Notification
-    from workers.jobs import relay_outbox
-    from workers.queue import embedded, worker_connection
-    from workers.worker import make_worker
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        session.commit()
-        relay_outbox()
-        if not embedded():
-            make_worker(app, worker_connection(), fork=False).work(burst=True)
-        session.expire_all()
-        pending = session.scalar(
-            select(func.count()).where(Notification.status.in_(("pending", "sending")))
-        )
-        if not pending:
-            return
-        time.sleep(0.05)
-    raise AssertionError("notifications still pending")
-
-
 @pytest.fixture
 def agent(make_user, make_category):
     """A category and an agent of its department."""
@@ -467,27 +434,3 @@ def agent(make_user, make_category):
 
     category = make_category()
     return category, Actor.staff(make_user("agent", department=category.department))
-
-
-def worker_env(database_url: str, redis_url: str, twilio=None, smtp=None) -> dict[str, str]:
-    """The environment of a real worker process on the test's database and Redis, sending to
-    the fake providers given; its periodic relay is left to the test (hourly)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PUBLIC_BASE_URL": "http://testserver",
-        "APP_ENV": "development",
-        "SECRET_KEY": "test-secret",
-        "RELAY_INTERVAL_SECONDS": "3600",
-    }
-    if twilio is not None:
-        env.update(
-            SMS_BACKEND="twilio",
-            TWILIO_API_BASE_URL=twilio.base_url,
-            TWILIO_AUTH_TOKEN="test-token",
-            TWILIO_FROM="+56222222222",
-        )
-    if smtp is not None:
-        env.update(MAIL_BACKEND="smtp", MAIL_HOST="127.0.0.1", MAIL_PORT=str(smtp.port))
-    return env

@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 from app.extensions import db
 from app.models import Notification
 from app.tickets import transition
-from tests.conftest import drain, worker_env
+from tests.support import drain, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = "+56998877665"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ENV_DATABASE_URL
+from tests.support import ENV_DATABASE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))

@@ -13,6 +13,12 @@ def test_seed_demo_loads_the_shape_of_the_service_desk_and_is_idempotent(app, se
     assert result.exit_code == 0, result.output
     assert "admin@demo.penalolen.cl" in result.output
     assert "conectados-demo" in result.output
+    # A long seed shows it moves: a line on stderr every 50 tickets, and at the last one.
+    shown = [line for line in result.stderr.splitlines() if "Solicitudes de demostración" in line]
+    assert shown == [
+        "Solicitudes de demostración: 50 de 60",
+        "Solicitudes de demostración: 60 de 60",
+    ]
     codes = set(session.scalars(select(Department.code)))
     assert {
         "DOP",

@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 
 from app.models import ApiKey, InboundSms, Ticket, TicketEvent
 from app.tickets.codes import display
-from tests.conftest import ENV_DATABASE_URL, TEST_PASSWORD
+from tests.support import ENV_DATABASE_URL, TEST_PASSWORD
 
 STALE = "Otra persona modificó esta solicitud"
 POSTGRES = (ENV_DATABASE_URL or "").startswith("postgres")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.models import Notification, SmsSuppression, Ticket
 from app.tickets import transition
-from tests.conftest import drain, worker_env
+from tests.support import drain, worker_env
 from workers.jobs import relay_outbox
 
 ROOT = Path(__file__).resolve().parent.parent

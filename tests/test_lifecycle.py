@@ -20,7 +20,7 @@ from app.tickets import (
 )
 from app.tickets.lifecycle import STATUSES, TRANSITIONS
 from app.tickets.permissions import allowed_actions
-from tests.conftest import TUESDAY_10AM
+from tests.support import TUESDAY_10AM
 
 # How to bring a fresh ticket to each status (through allowed transitions only).
 PATH_TO = {

@@ -12,7 +12,7 @@ from app.models import Notification, SmsSuppression
 from app.notices import sms_text
 from app.tickets import Actor, InvalidTransition, add_comment, assign, mark_duplicate, transition
 from app.tickets.codes import display
-from tests.conftest import TUESDAY_10AM
+from tests.support import TUESDAY_10AM
 from workers.jobs import deliver_notification
 
 MOBILE = "+56991234567"

@@ -2,7 +2,7 @@
 each, in business time (weekends, Chile's holidays), respecting pauses and reroutes; staff are
 told in business hours only."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.models import Notification, TicketEvent
 from app.tickets import Actor, add_comment, assign, reroute, resident_reply, transition
 from app.tickets.alerts import crossing, sweep
-from tests.conftest import DAY
+from tests.support import DAY, TUESDAY_10AM
 
 SANTIAGO = ZoneInfo("America/Santiago")
 
@@ -149,12 +149,6 @@ def test_the_sweep_reads_only_the_tickets_crossing(session, make_ticket, desk):
 
 
 def test_an_sla_alert_does_not_make_an_open_staff_form_stale(session, make_ticket, make_user):
-    from datetime import timedelta
-
-    from app.tickets import Actor, add_comment
-    from app.tickets.alerts import sweep
-    from tests.conftest import TUESDAY_10AM
-
     ticket = make_ticket()
     seen = ticket.version
     assert sweep(session, now=TUESDAY_10AM + timedelta(days=3)) >= 1  # warnings and breaches

@@ -29,8 +29,8 @@ from twilio.request_validator import RequestValidator
 
 from app.models import Category, Notification, Ticket, utcnow
 from app.tickets import transition
-from tests.conftest import worker_env
 from tests.fakes.smtp import free_port
+from tests.support import worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-auth-token"

@@ -18,7 +18,7 @@ from app.tickets.survey import (
     read_token,
     record_satisfaction,
 )
-from tests.conftest import TUESDAY_10AM
+from tests.support import TUESDAY_10AM
 
 EMAIL = "vecina@example.cl"
 

@@ -195,7 +195,8 @@ def relay_outbox() -> int:
     session = db.session
     now = utcnow()
     stale_after = timedelta(seconds=float(config.get("NOTIFY_CLAIM_TIMEOUT_SECONDS", 300)))
-    for notification in state.stale_claims(session, now, stale_after):
+    stale = state.stale_claims(session, now, stale_after)
+    for notification in stale:
         # The worker died (or lost its commit) holding the row: pending again, outcome unknown,
         # so the next attempt asks Twilio first (SMS) or keeps the Message-ID (email).
         state.release_stale_claim(session, notification.id, notification.claimed_at)
@@ -211,12 +212,15 @@ def relay_outbox() -> int:
             queue=queue_for(channel),
             job_id=f"notification-{notification_id}-relay{slot}",
         )
+    log.info("relay: %d notifications enqueued, %d stale claims released", len(due), len(stale))
     return len(due)
 
 
 @job
 def sla_sweep() -> int:
-    return alerts.sweep(db.session)
+    raised = alerts.sweep(db.session)
+    log.info("sla sweep: %d warnings or breaches raised", raised)
+    return raised
 
 
 @job
@@ -228,7 +232,9 @@ def close_stale_tickets() -> str:
         waiting_days=int(config.get("AUTO_CLOSE_WAITING_DAYS", 15)),
     )
     forgotten = access_codes.forget_expired(db.session)
-    return f"resolved={closed.resolved} unanswered={closed.unanswered} codes={forgotten}"
+    outcome = f"resolved={closed.resolved} unanswered={closed.unanswered} codes={forgotten}"
+    log.info("housekeeping: tickets closed and access codes forgotten: %s", outcome)
+    return outcome
 
 
 def apply_retention() -> str:

@@ -25,6 +25,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from app.extensions import quick_redis_options
+from app.logs import job_context
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,8 @@ def get_queue(name: str = DEFAULT):
     return Queue(name, connection=redis_connection(), default_timeout=DEFAULT_TIMEOUT)
 
 
-def _run_in_app(app, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    with app.app_context():
+def _run_in_app(app, func: Callable[..., Any], args: tuple, kwargs: dict, job_id: str) -> Any:
+    with app.app_context(), job_context(job_id):
         try:
             return func(*args, **kwargs)
         except Exception:
@@ -100,17 +101,19 @@ def _run_in_app(app, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any
             raise
 
 
-def _inline(app, queue: str, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+def _inline(
+    app, queue: str, func: Callable[..., Any], args: tuple, kwargs: dict, job_id: str
+) -> Any:
     """Embedded mode: run now (tests), or on the queue's own threads (one pool per queue, so
     a slow SMTP server does not hold SMS back here either)."""
     if app.config.get("JOBS_SYNC"):
-        return _run_in_app(app, func, args, kwargs)
+        return _run_in_app(app, func, args, kwargs, job_id)
     pool = _inline_pools.get(queue)
     if pool is None:
         pool = _inline_pools.setdefault(
             queue, ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"jobs-{queue}")
         )
-    future: Future = pool.submit(_run_in_app, app, func, args, kwargs)
+    future: Future = pool.submit(_run_in_app, app, func, args, kwargs, job_id)
     return future
 
 
@@ -133,7 +136,7 @@ def enqueue(
     if embedded():
         if at is not None and at > datetime.now(UTC):
             return None
-        return _inline(app, queue, func, args, kwargs)
+        return _inline(app, queue, func, args, kwargs, job_id or f"inline-{func.__name__}")
     if not redis_available():
         log.info("Redis recently failed: %s left to the relay", job_id or func.__name__)
         return None

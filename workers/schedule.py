@@ -56,7 +56,8 @@ PERIODIC = (
         jobs.close_stale_tickets,
         "HOUSEKEEPING_INTERVAL_SECONDS",
         3600,
-        description="close resolved tickets after 7 days, unanswered ones after 15",
+        description="close resolved tickets after AUTO_CLOSE_RESOLVED_DAYS, unanswered ones "
+        "after AUTO_CLOSE_WAITING_DAYS; forget expired one-time access codes",
     ),
     PeriodicJob(
         "retention",

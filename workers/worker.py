@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 
 from app.extensions import db
+from app.logs import job_context
 from workers.jobs import email_sender, sms_sender
 from workers.queue import QUEUES, worker_connection
 
@@ -28,7 +29,7 @@ class AppWorker(Worker):
 
     def perform_job(self, job, queue):
         db.engine.dispose(close=False)
-        with self.app.app_context():
+        with self.app.app_context(), job_context(job.id):
             return super().perform_job(job, queue)
 
 
@@ -38,7 +39,7 @@ class AppSimpleWorker(SimpleWorker):
     app: Flask
 
     def perform_job(self, job, queue):
-        with self.app.app_context():
+        with self.app.app_context(), job_context(job.id):
             return super().perform_job(job, queue)
 
 

@@ -37,8 +37,6 @@ __all__ = [
     "ResponseTemplate",
     "SatisfactionRating",
     "Setting",
-    "SURVEY_CHANNELS",
-    "SatisfactionRating",
     "SmsSuppression",
     "StaffUser",
     "Ticket",

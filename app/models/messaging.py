@@ -13,16 +13,6 @@ from app.models.tickets import Ticket
 
 NOT_REDACTED = "redacted_at IS NULL"
 
-NOTIFICATION_STATUSES = (
-    "pending",  # written with the change, not yet handed to a worker
-    "sending",  # claimed by a worker
-    "sent",  # accepted by the provider
-    "delivered",
-    "undelivered",
-    "failed",
-    "suppressed",  # not sent: the number opted out
-)
-
 
 class Notification(Base):
     """A message to send, written in the same transaction as the change that causes it."""
@@ -48,6 +38,9 @@ class Notification(Base):
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # pending (written with the change, not yet handed to a worker), sending (claimed by a
+    # worker), sent (accepted by the provider), delivered, undelivered (the provider's later
+    # word), failed, suppressed (not sent: the number opted out).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]

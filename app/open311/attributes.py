@@ -20,7 +20,6 @@ from app.models import Category
 from app.open311.errors import Open311Error
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
-LIST_TYPES = ("singlevaluelist", "multivaluelist")
 MAX_STRING = 300
 MAX_TEXT = 4000
 

@@ -11,7 +11,6 @@ from flask import Response
 
 from app.tickets.text import strip_unprintable
 
-FORMATS = ("json", "xml")
 MIMETYPES = {"json": "application/json", "xml": "text/xml"}
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 

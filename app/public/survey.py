@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.extensions import db
@@ -22,11 +22,11 @@ from app.tickets.survey import (
 from app.transaction import transaction
 
 RATINGS = [
-    ("5", _l("5 · Muy buena")),
-    ("4", _l("4 · Buena")),
-    ("3", _l("3 · Regular")),
-    ("2", _l("2 · Mala")),
-    ("1", _l("1 · Muy mala")),
+    SelectChoice("5", _l("5 · Muy buena")),
+    SelectChoice("4", _l("4 · Buena")),
+    SelectChoice("3", _l("3 · Regular")),
+    SelectChoice("2", _l("2 · Mala")),
+    SelectChoice("1", _l("1 · Muy mala")),
 ]
 
 

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.forms import show_domain_error
+from app.forms import choices, show_domain_error
 from app.models import AccessLogEntry, StaffUser
 from app.spreadsheet import safe_cell
 from app.staff.blueprint import bp
@@ -142,8 +142,10 @@ def _day(form: AccessLogFilterForm, name: str) -> date | None:
 def _form() -> AccessLogFilterForm:
     form = AccessLogFilterForm(formdata=request.args)
     staff = db.session.scalars(select(StaffUser).order_by(StaffUser.name)).all()
-    form.funcionario.choices = [("", _("Todos"))] + [(u.id, u.name) for u in staff]
-    form.tipo.choices = [("", _("Todas"))] + [(k, str(label)) for k, label in KINDS.items()]
+    form.funcionario.choices = choices([("", _("Todos"))] + [(u.id, u.name) for u in staff])
+    form.tipo.choices = choices(
+        [("", _("Todas"))] + [(k, str(label)) for k, label in KINDS.items()]
+    )
     return form
 
 

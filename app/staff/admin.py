@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.accounts import (
     UserDetails,
@@ -18,6 +19,7 @@ from app.accounts import (
     save_user,
 )
 from app.extensions import db
+from app.forms import choices
 from app.inputs import bounded_date
 from app.models import (
     ApiKey,
@@ -61,9 +63,9 @@ def _admin() -> Actor:
     return Actor.staff(current_user)
 
 
-def _departments() -> list[tuple[int | str, str]]:
+def _departments() -> list[SelectChoice]:
     rows = db.session.scalars(select(Department).order_by(Department.name)).all()
-    return [("", _("Ninguna"))] + [(d.id, d.name) for d in rows]
+    return choices([("", _("Ninguna"))] + [(d.id, d.name) for d in rows])
 
 
 @bp.get("/admin")

@@ -6,9 +6,9 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from stdnum.cl import rut as stdnum_rut
 
-from app.catalog import category_choices, grouped_categories
+from app.catalog import grouped_categories
 from app.extensions import db
-from app.forms import show_domain_error
+from app.forms import category_choices, show_domain_error
 from app.models import Contact
 from app.public.presenters import present
 from app.public.views import public_url, qr_svg

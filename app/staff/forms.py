@@ -10,6 +10,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -24,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.forms import choices
 from app.inputs import bounded_int
 from app.tickets.service import MAX_DESCRIPTION
 from app.tickets.sla import MAX_TARGET_DAYS, MAX_TARGET_HOURS
@@ -78,7 +80,10 @@ class CounterForm(FlaskForm):
     rut_attested = BooleanField(_l("Vi la cédula de identidad con este RUT"))
     source = RadioField(
         _l("Atención"),
-        choices=[("counter", _l("Presencial (mesón)")), ("phone", _l("Llamada telefónica"))],
+        choices=[
+            SelectChoice("counter", _l("Presencial (mesón)")),
+            SelectChoice("phone", _l("Llamada telefónica")),
+        ],
         default="counter",
     )
     category = SelectField(
@@ -97,7 +102,7 @@ class CounterForm(FlaskForm):
     address = StringField(_l("Dirección o lugar"), validators=[Optional(), Length(max=300)])
 
     def validate_category(self, field):
-        valid = {value for group in field.choices.values() for value, _ in group}
+        valid = {choice.value for choice in field.choices}
         if field.data not in valid:
             raise ValidationError(_l("Elija la categoría."))
 
@@ -149,7 +154,7 @@ class UserForm(FlaskForm):
         _l("Correo"), validators=[DataRequired(), Email(_l("Correo no válido.")), Length(max=254)]
     )
     name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Rol"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Rol"), choices=choices(ROLE_LABELS.items()))
     department = SelectField(_l("Unidad"), coerce=bounded_int, validate_choice=False)
     active = BooleanField(_l("Activo"), default=True)
     password = PasswordField(
@@ -209,10 +214,10 @@ class TemplateForm(FlaskForm):
     kind = SelectField(
         _l("Uso"),
         choices=[
-            ("reply", _l("Respuesta pública")),
-            ("ask", _l("Pedir información")),
-            ("resolve", _l("Resolver")),
-            ("reject", _l("No corresponde")),
+            SelectChoice("reply", _l("Respuesta pública")),
+            SelectChoice("ask", _l("Pedir información")),
+            SelectChoice("resolve", _l("Resolver")),
+            SelectChoice("reject", _l("No corresponde")),
         ],
     )
     title = StringField(_l("Título"), validators=[DataRequired(), Length(max=120)])
@@ -280,9 +285,9 @@ class PrivacyExportForm(FlaskForm):
     output = RadioField(
         _l("Formato"),
         choices=[
-            ("json", _l("JSON (para llevar los datos a otro servicio)")),
-            ("csv", _l("CSV (planilla)")),
-            ("html", _l("Carta para imprimir")),
+            SelectChoice("json", _l("JSON (para llevar los datos a otro servicio)")),
+            SelectChoice("csv", _l("CSV (planilla)")),
+            SelectChoice("html", _l("Carta para imprimir")),
         ],
         default="json",
         validators=[DataRequired(_l("Elija el formato de la exportación."))],
@@ -298,10 +303,10 @@ class PrivacyRectifyForm(FlaskForm):
     field = SelectField(
         _l("Dato que se rectifica"),
         choices=[
-            ("name", _l("Nombre")),
-            ("rut", _l("RUT")),
-            ("mobile", _l("Celular")),
-            ("email", _l("Correo")),
+            SelectChoice("name", _l("Nombre")),
+            SelectChoice("rut", _l("RUT")),
+            SelectChoice("mobile", _l("Celular")),
+            SelectChoice("email", _l("Correo")),
         ],
     )
     value = StringField(

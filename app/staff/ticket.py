@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.catalog import category_choices
 from app.delivery.state import for_ticket, retry_notification
 from app.extensions import db
+from app.forms import category_choices, choices
 from app.models import Category, ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
 from app.notices import labels
 from app.public.presenters import channel_label, status_label
@@ -92,7 +92,8 @@ def render_ticket(
     chosen = request.args.get("plantilla", type=int)
     template = next((t for t in templates if t.id == chosen), None)
     if template is not None and not form.body.data:
-        form.body.data, open_action = template.body, _template_action(template.kind)
+        # A template's kind (reply, ask, resolve, reject) is the action form it fills.
+        form.body.data, open_action = template.body, template.kind
     assignees = [
         u
         for u in db.session.scalars(
@@ -100,7 +101,7 @@ def render_ticket(
         )
         if can_be_assignee(u, ticket)
     ]
-    form.assignee.choices = [("", _("Sin asignar"))] + [(u.id, u.name) for u in assignees]
+    form.assignee.choices = choices([("", _("Sin asignar"))] + [(u.id, u.name) for u in assignees])
     form.category.choices = category_choices(db.session, include_triage=True)
     clocks = {
         "first": _clock(
@@ -141,10 +142,6 @@ def render_ticket(
         may_see_people=may(actor, "people"),
     )
     return html, status  # the boundary commits the access-trail row of what it showed
-
-
-def _template_action(kind: str) -> str:
-    return {"reply": "reply", "ask": "ask", "resolve": "resolve", "reject": "reject"}[kind]
 
 
 @bp.get("/tickets/<code>")

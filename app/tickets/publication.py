@@ -67,10 +67,6 @@ def coarse_coordinate(value: float | None) -> float | None:
     return None if value is None else round(value, COORDINATE_DECIMALS)
 
 
-def is_published(ticket: Ticket) -> bool:
-    return not ticket.category.sensitive
-
-
 def get_published(session: Session, text: str) -> Ticket:
     """The ticket a public id names, if public feeds may show it; NotFound otherwise (a
     sensitive ticket is answered exactly like one that does not exist)."""

@@ -8,6 +8,7 @@ listen to each recorded event and write the outbox in the same transaction (app/
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,8 @@ from app.tickets.people import link_by_proof
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, may, require
 from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
 from app.tickets.text import sanitize
+
+log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 4000
 MIN_DESCRIPTION = 3

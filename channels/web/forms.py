@@ -57,7 +57,7 @@ class NewRequestForm(FlaskForm):
     website = StringField(_l("No complete este campo"))
 
     def validate_category(self, field):
-        valid = {value for group in field.choices.values() for value, _ in group}
+        valid = {choice.value for choice in field.choices}
         if field.data not in valid:
             raise ValidationError(_l("Elija el tema de su solicitud."))
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.catalog import category_choices
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
-from app.forms import show_domain_error
+from app.forms import category_choices, show_domain_error
 from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

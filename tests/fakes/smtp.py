@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import socket
 import threading
 from collections.abc import Callable
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd tells of every connection at INFO ("EOF received", "connection lost"), also after
+# the test that opened it has ended: only its warnings are of interest here.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port() -> int:
