@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 
 from config import INSTANCE_DIR, from_env
 from config import check as check_settings
+from config.settings import AppConfig
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -28,6 +29,10 @@ def show_console_messages(app: Flask) -> None:
     ``LOG_LEVEL`` says; the log mask still applies)."""
     if "console" in (app.config["SMS_BACKEND"], app.config["MAIL_BACKEND"]):
         logging.getLogger("channels").setLevel(logging.INFO)
+
+
+class ConectadosFlask(Flask):
+    config_class = AppConfig  # app.config.settings: the typed settings (config/settings.py)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -56,17 +61,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.public.presenters import channel_label
     from app.staff import bp as staff_bp
     from app.staff.auth import load_session_user
-    from app.tickets import StaleTicket, sla
+    from app.tickets import StaleTicket
     from channels.sms.inbound import bp as sms_bp
     from channels.web import bp as web_bp
     from workers import hooks as workers_hooks
 
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = ConectadosFlask(__name__, instance_path=str(INSTANCE_DIR))
     inputs.init_app(app)  # before the blueprints: their <int:...> routes bind its converter
     app.config.from_mapping(from_env())
     if config:
         app.config.from_mapping(config)
     check_settings(app.config)  # no real SECRET_KEY (and no development asked for): no start
+    app.config.settings  # noqa: B018 - typed once: a missing or mistyped setting stops the start
     logs.configure(app)  # first: every later line (and every request) has its ids
     error_reports.init_app(app)  # only with SENTRY_DSN
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
@@ -107,7 +113,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return {"html_lang": "en" if locale and locale.language == "en" else "es-CL"}
 
     show_console_messages(app)
-    sla.set_settings_provider(lambda: app.config)
     init_notices(app)  # ticket events write their notices in the same transaction
     init_delivery(app)  # outbox rows are announced after commit
     workers_hooks.init_app(app)  # ... and enqueued for a worker

@@ -187,7 +187,7 @@ def prepare(app: Flask) -> None:
     """Before ``db.init_app``: the engine's options (SQLite: connections in the writer lane)."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
-    timeout = float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", DEFAULT_BUSY_TIMEOUT_SECONDS))
+    timeout = app.config.settings.sqlite_busy_timeout_seconds
     lane = app.extensions["conectados.writer_lane"] = WriterLane(timeout)
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = {**options.get("connect_args", {}), "factory": lane.connection_class()}

@@ -1,6 +1,5 @@
 """Extension objects, created unbound: ``create_app`` wires them to an application."""
 
-from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,6 +8,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from app.database import db as db  # defined with its session class and engine hooks
+from config.settings import settings
 
 migrate = Migrate()
 babel = Babel()
@@ -19,7 +19,7 @@ limiter = Limiter(get_remote_address)
 
 
 def _lookup_rate() -> str:
-    return current_app.config.get("TRACKING_RATE_LIMIT", "60 per minute")
+    return settings().tracking_rate_limit
 
 
 # Every lookup by tracking code or public id (tracking pages, receipts, the API's ticket view,

@@ -140,6 +140,21 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "RETENTION_BATCH": _int(env, "RETENTION_BATCH", 200),
         "RETENTION_MAX_ROUNDS": _int(env, "RETENTION_MAX_ROUNDS", 50),
         "SURVEY_MAX_AGE_DAYS": _int(env, "SURVEY_MAX_AGE_DAYS", 30),
+        # How long the link that confirms a resident's email works (app/tickets/people.py).
+        "EMAIL_LINK_MAX_AGE_DAYS": _int(env, "EMAIL_LINK_MAX_AGE_DAYS", 30),
+        # How long a signed link in a notice works (answer, survey, receipt: app/tickets/proof.py).
+        "RESIDENT_LINK_MAX_AGE_DAYS": _int(env, "RESIDENT_LINK_MAX_AGE_DAYS", 30),
+        # A browser that proved it is the resident's may act this long (app/public/grants.py).
+        "RESIDENT_ACCESS_MINUTES": _int(env, "RESIDENT_ACCESS_MINUTES", 30),
+        # One-time codes (app/tickets/access_codes.py).
+        "ACCESS_CODE_TTL_MINUTES": _int(env, "ACCESS_CODE_TTL_MINUTES", 10),
+        "ACCESS_CODE_MAX_ATTEMPTS": _int(env, "ACCESS_CODE_MAX_ATTEMPTS", 5),
+        "ACCESS_CODES_PER_DAY": _int(env, "ACCESS_CODES_PER_DAY", 5),
+        "ACCESS_CODE_INTERVAL_SECONDS": _int(env, "ACCESS_CODE_INTERVAL_SECONDS", 60),
+        # Jobs in process (no REDIS_URL): JOBS_SYNC runs each at once, in the request (tests);
+        # EMBEDDED_SCHEDULER runs the periodic jobs on a thread of the web process (bin/run).
+        "JOBS_SYNC": _bool(env.get("JOBS_SYNC")),
+        "EMBEDDED_SCHEDULER": _bool(env.get("EMBEDDED_SCHEDULER"), default=True),
         "TWILIO_TIMEOUT_SECONDS": _int(env, "TWILIO_TIMEOUT_SECONDS", 10),
         # Redis in the request path (rate limits, enqueue): each call waits at most this long,
         # and after a failure this process leaves Redis alone for REDIS_RETRY_SECONDS.
@@ -156,6 +171,10 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         # that never logged into it (README: "Staff workspace").
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per 15 minutes",
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "50 per 15 minutes",
+        # One-time codes a resident asks for on a ticket's page (app/public/access.py).
+        "ACCESS_CODE_SEND_RATE_LIMIT": env.get("ACCESS_CODE_SEND_RATE_LIMIT") or "5 per hour",
+        "ACCESS_CODE_CHECK_RATE_LIMIT": env.get("ACCESS_CODE_CHECK_RATE_LIMIT")
+        or "10 per 15 minutes",
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
         "LANGUAGES": ["es", "en"],

@@ -212,16 +212,13 @@ def test_a_link_serves_its_own_ticket_and_purpose_only(client, demo, waiting, ad
     assert fresh(demo, waiting).status == "waiting_resident"
 
 
-def test_a_tampered_or_expired_link_is_refused_in_spanish(app, client, demo, waiting):
+def test_a_tampered_or_expired_link_is_refused_in_spanish(app, client, demo, waiting, monkeypatch):
     link = link_in(demo, waiting, "info_requested")
     tampered = client.get(tamper(link))
     assert tampered.status_code == 404
     assert "El enlace no es válido" in tampered.get_data(as_text=True)
-    app.config["RESIDENT_LINK_MAX_AGE_DAYS"] = -1
-    try:
-        expired = client.get(link)
-    finally:
-        app.config.pop("RESIDENT_LINK_MAX_AGE_DAYS")
+    monkeypatch.setitem(app.config, "RESIDENT_LINK_MAX_AGE_DAYS", -1)
+    expired = client.get(link)
     assert expired.status_code == 404 and "El enlace venció" in expired.get_data(as_text=True)
     answer = client.post(f"/seguimiento/{display(waiting.code)}/responder", data={"body": "x"})
     assert answer.status_code == 403
@@ -357,22 +354,19 @@ def test_housekeeping_blanks_the_digits_of_expired_codes_in_the_outbox(client, d
     assert digits not in demo.get(Notification, message.id).body
 
 
-def test_code_entry_is_rate_limited_per_address(app, client, demo, waiting):
+def test_code_entry_is_rate_limited_per_address(app, client, demo, waiting, monkeypatch):
     code = display(waiting.code)
-    app.config["ACCESS_CODE_CHECK_RATE_LIMIT"] = "3 per minute"
-    try:
-        statuses = [
-            client.post(f"/seguimiento/{code}/verificar", data={"code": "123456"}).status_code
-            for _ in range(4)
-        ]
-    finally:
-        app.config.pop("ACCESS_CODE_CHECK_RATE_LIMIT")
+    monkeypatch.setitem(app.config, "ACCESS_CODE_CHECK_RATE_LIMIT", "3 per minute")
+    statuses = [
+        client.post(f"/seguimiento/{code}/verificar", data={"code": "123456"}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [422, 422, 422, 429]
 
 
-def test_codes_are_not_sent_again_and_again(app, client, demo, waiting):
+def test_codes_are_not_sent_again_and_again(app, client, demo, waiting, monkeypatch):
     """Per ticket, whatever the address asking (the per-address limit is tested apart)."""
-    app.config["ACCESS_CODE_SEND_RATE_LIMIT"] = "100 per hour"
+    monkeypatch.setitem(app.config, "ACCESS_CODE_SEND_RATE_LIMIT", "100 per hour")
     code = display(waiting.code)
     assert client.post(f"/seguimiento/{code}/verificar/enviar").status_code == 303
     again = client.post(f"/seguimiento/{code}/verificar/enviar")
@@ -390,21 +384,19 @@ def test_codes_are_not_sent_again_and_again(app, client, demo, waiting):
             row.created_at -= timedelta(minutes=5)
         demo.commit()
     sixth = client.post(f"/seguimiento/{code}/verificar/enviar")
-    app.config.pop("ACCESS_CODE_SEND_RATE_LIMIT")
     assert sixth.status_code == 429 and "varios códigos" in sixth.get_data(as_text=True)
     assert demo.scalar(count) == 5
 
 
-def test_asking_for_codes_is_rate_limited_per_address(app, client, demo, waiting, admin):
+def test_asking_for_codes_is_rate_limited_per_address(
+    app, client, demo, waiting, admin, monkeypatch
+):
     other = file_request(client, demo, email="otra@example.cl", consent="y")
     transition(demo, other, "waiting_resident", admin, body="¿Dónde?")
     demo.commit()
-    app.config["ACCESS_CODE_SEND_RATE_LIMIT"] = "1 per hour"
-    try:
-        first = client.post(f"/seguimiento/{display(waiting.code)}/verificar/enviar")
-        second = client.post(f"/seguimiento/{display(other.code)}/verificar/enviar")
-    finally:
-        app.config.pop("ACCESS_CODE_SEND_RATE_LIMIT")
+    monkeypatch.setitem(app.config, "ACCESS_CODE_SEND_RATE_LIMIT", "1 per hour")
+    first = client.post(f"/seguimiento/{display(waiting.code)}/verificar/enviar")
+    second = client.post(f"/seguimiento/{display(other.code)}/verificar/enviar")
     assert (first.status_code, second.status_code) == (303, 429)
     assert "Demasiados intentos seguidos" in second.get_data(as_text=True)
 

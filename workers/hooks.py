@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     notification_committed.connect(enqueue_committed, weak=False)  # once: connecting is idempotent
     if app.config.get("TESTING") or app.config.get("REDIS_URL"):
         return
-    if app.config.get("EMBEDDED_SCHEDULER", True):
+    if app.config.settings.embedded_scheduler:
         started = threading.Lock()
 
         @app.before_request

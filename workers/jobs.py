@@ -25,35 +25,32 @@ from app.tickets.permissions import recipient_blocked
 from app.transaction import job
 from channels.email import delivery as email_delivery
 from channels.sms import delivery as sms_delivery
+from config.settings import settings
 from workers.queue import enqueue, queue_for
 
 log = logging.getLogger(__name__)
 
 
-def _config() -> dict:
-    return current_app.config
-
-
 def retry_policy() -> state.RetryPolicy:
-    config = _config()
+    config = settings()
     return state.RetryPolicy(
-        max_attempts=int(config.get("NOTIFY_MAX_ATTEMPTS", 6)),
-        base_seconds=float(config.get("NOTIFY_BACKOFF_SECONDS", 30)),
-        max_seconds=float(config.get("NOTIFY_BACKOFF_MAX_SECONDS", 3600)),
+        max_attempts=config.notify_max_attempts,
+        base_seconds=config.notify_backoff_seconds,
+        max_seconds=config.notify_backoff_max_seconds,
     )
 
 
 def sms_sender():
     extensions = current_app.extensions
     if "conectados.sms_sender" not in extensions:
-        extensions["conectados.sms_sender"] = sms_delivery.sender_for(_config())
+        extensions["conectados.sms_sender"] = sms_delivery.sender_for(current_app.config)
     return extensions["conectados.sms_sender"]
 
 
 def email_sender():
     extensions = current_app.extensions
     if "conectados.email_sender" not in extensions:
-        extensions["conectados.email_sender"] = email_delivery.sender_for(_config())
+        extensions["conectados.email_sender"] = email_delivery.sender_for(current_app.config)
     return extensions["conectados.email_sender"]
 
 
@@ -191,20 +188,20 @@ def _retry(notification: Notification, error: Exception) -> str:
 def relay_outbox() -> int:
     """Enqueue what is due and not in a worker's hands: rows whose enqueue failed (Redis was
     down), retries whose time has come, and rows a dead worker had claimed."""
-    config = _config()
+    config = settings()
     session = db.session
     now = utcnow()
-    stale_after = timedelta(seconds=float(config.get("NOTIFY_CLAIM_TIMEOUT_SECONDS", 300)))
+    stale_after = timedelta(seconds=config.notify_claim_timeout_seconds)
     stale = state.stale_claims(session, now, stale_after)
     for notification in stale:
         # The worker died (or lost its commit) holding the row: pending again, outcome unknown,
         # so the next attempt asks Twilio first (SMS) or keeps the Message-ID (email).
         state.release_stale_claim(session, notification.id, notification.claimed_at)
     session.commit()
-    grace = timedelta(seconds=float(config.get("NOTIFY_RELAY_GRACE_SECONDS", 30)))
+    grace = timedelta(seconds=config.notify_relay_grace_seconds)
     due = state.due_pending(session, now, untouched_since=now - grace)
     session.commit()
-    slot = int(now.timestamp() // max(1, int(config.get("RELAY_INTERVAL_SECONDS", 30))))
+    slot = int(now.timestamp() // max(1, config.relay_interval_seconds))
     for notification_id, channel in due:
         enqueue(
             deliver_notification,
@@ -225,11 +222,11 @@ def sla_sweep() -> int:
 
 @job
 def close_stale_tickets() -> str:
-    config = _config()
+    config = settings()
     closed = housekeeping.close_stale(
         db.session,
-        resolved_days=int(config.get("AUTO_CLOSE_RESOLVED_DAYS", 7)),
-        waiting_days=int(config.get("AUTO_CLOSE_WAITING_DAYS", 15)),
+        resolved_days=config.auto_close_resolved_days,
+        waiting_days=config.auto_close_waiting_days,
     )
     forgotten = access_codes.forget_expired(db.session)
     outcome = f"resolved={closed.resolved} unanswered={closed.unanswered} codes={forgotten}"
@@ -241,14 +238,14 @@ def apply_retention() -> str:
     """Anonymize what is past its retention period, a batch at a time (each batch commits on
     its own, so a long backlog never makes one long transaction); stops at the first round
     that finds nothing, or after ``RETENTION_MAX_ROUNDS``."""
-    config = _config()
-    batch = max(1, int(config.get("RETENTION_BATCH", 200)))
+    config = settings()
+    batch = max(1, config.retention_batch)
     total = retention.Swept()
-    for _ in range(max(1, int(config.get("RETENTION_MAX_ROUNDS", 50)))):
+    for _ in range(max(1, config.retention_max_rounds)):
         swept = retention.sweep(
             db.session,
-            years=int(config.get("RETENTION_YEARS", 5)),
-            sms_days=int(config.get("SMS_RETENTION_DAYS", 180)),
+            years=config.retention_years,
+            sms_days=config.sms_retention_days,
             batch=batch,
         )
         db.session.commit()

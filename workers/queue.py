@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 
 from app.extensions import quick_redis_options
 from app.logs import job_context
+from config.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def redis_connection() -> Redis:
     extensions = current_app.extensions
     client = extensions.get("conectados.redis")
     if client is None:
-        timeout = float(current_app.config.get("REDIS_TIMEOUT_SECONDS", 0.1))
+        timeout = settings().redis_timeout_seconds
         client = Redis.from_url(current_app.config["REDIS_URL"], **quick_redis_options(timeout))
         extensions["conectados.redis"] = client
     return client
@@ -63,7 +64,7 @@ def redis_connection() -> Redis:
 def worker_connection() -> Redis:
     """A client of its own for an RQ worker: RQ raises its read timeout above the blocking
     dequeue's (minutes), which must not leak into the short-timeout client."""
-    timeout = float(current_app.config.get("REDIS_TIMEOUT_SECONDS", 0.1))
+    timeout = settings().redis_timeout_seconds
     return Redis.from_url(
         current_app.config["REDIS_URL"],
         socket_connect_timeout=max(timeout, 2.0),
@@ -78,12 +79,12 @@ def redis_available() -> bool:
 def redis_failed() -> None:
     """Redis did not answer in time: leave it alone for a while (the relay catches up)."""
     global _redis_down_until
-    pause = float(current_app.config.get("REDIS_RETRY_SECONDS", 5))
+    pause = settings().redis_retry_seconds
     _redis_down_until = time.monotonic() + pause
 
 
 def embedded() -> bool:
-    return not current_app.config.get("REDIS_URL")
+    return not settings().redis_url
 
 
 def get_queue(name: str = DEFAULT):
@@ -106,7 +107,7 @@ def _inline(
 ) -> Any:
     """Embedded mode: run now (tests), or on the queue's own threads (one pool per queue, so
     a slow SMTP server does not hold SMS back here either)."""
-    if app.config.get("JOBS_SYNC"):
+    if app.config.settings.jobs_sync:
         return _run_in_app(app, func, args, kwargs, job_id)
     pool = _inline_pools.get(queue)
     if pool is None:

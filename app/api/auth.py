@@ -32,7 +32,7 @@ def _presented_key() -> str | None:
 def current_caller() -> Caller:
     if current_user.is_authenticated:
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
-        if unsafe and current_app.config.get("WTF_CSRF_ENABLED", True):
+        if unsafe and current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()  # a browser session must prove the request came from our pages
         return Caller(staff=current_user._get_current_object())  # noqa: SLF001
     key = _presented_key()

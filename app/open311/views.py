@@ -33,6 +33,7 @@ from app.tickets.errors import NotFound
 from app.tickets.publication import get_published
 from app.tickets.sla import business_calendar
 from app.transaction import transaction
+from config.settings import settings
 
 FMT = "<any(json,xml):fmt>"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -56,7 +57,7 @@ def _intake_limit() -> str:
 
 
 def _lookup_limit() -> str:
-    return current_app.config.get("TRACKING_RATE_LIMIT", "60 per minute")
+    return settings().tracking_rate_limit
 
 
 def _service_notice_for_filer(category: Category, minutes_per_day: int, code: str) -> str:

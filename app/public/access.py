@@ -3,7 +3,7 @@ withdrawing a request (``app/public/grants.py`` keeps what a browser proved)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.extensions import db, limiter, lookup_limit
@@ -26,6 +26,7 @@ from app.tickets.proof import (
     needs_proof,
     read_link_token,
 )
+from config.settings import settings
 
 # --- signed links -----------------------------------------------------------------------------
 
@@ -54,11 +55,11 @@ def access_link(token: str):
 
 
 def send_limit() -> str:
-    return current_app.config.get("ACCESS_CODE_SEND_RATE_LIMIT", "5 per hour")
+    return settings().access_code_send_rate_limit
 
 
 def check_limit() -> str:
-    return current_app.config.get("ACCESS_CODE_CHECK_RATE_LIMIT", "10 per 15 minutes")
+    return settings().access_code_check_rate_limit
 
 
 def render_verify(ticket: Ticket, check_form=None, error: str | None = None, status: int = 200):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from flask import current_app, session, url_for
+from flask import session, url_for
 
 from app.extensions import db
 from app.models import Ticket
@@ -18,6 +18,7 @@ from app.tickets.codes import display
 from app.tickets.lifecycle import RESOLVED, WAITING_RESIDENT, WITHDRAWABLE
 from app.tickets.proof import PURPOSES, REPLY, SURVEY, WITHDRAW, ResidentProof, proves
 from app.tickets.survey import answered, make_token
+from config.settings import settings
 
 GRANTS = "resident_access"
 MAX_GRANTS = 5
@@ -28,7 +29,7 @@ def grant(ticket_code: str, purposes, via: str) -> None:
     now = time.time()
     grants = {code: entry for code, entry in (session.get(GRANTS) or {}).items() if entry[0] > now}
     kept = set(grants.get(ticket_code, (0, []))[1])
-    minutes = int(current_app.config.get("RESIDENT_ACCESS_MINUTES") or 30)
+    minutes = settings().resident_access_minutes
     grants[ticket_code] = (now + minutes * 60, sorted(kept | set(purposes)), via)
     newest = sorted(grants.items(), key=lambda item: item[1][0])[-MAX_GRANTS:]
     session[GRANTS] = dict(newest)

@@ -30,6 +30,7 @@ from app.models import StaffUser
 from app.staff.blueprint import bp
 from app.staff.forms import LoginForm, PasswordChangeForm
 from app.transaction import transaction
+from config.settings import settings
 
 PUBLIC_ENDPOINTS = {"staff.login"}
 DEVICE_COOKIE = "staff_device"
@@ -87,11 +88,11 @@ def _failed(response) -> bool:
 
 
 def _login_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT", "10 per 15 minutes")
+    return settings().login_rate_limit
 
 
 def _account_limit() -> str:
-    return current_app.config.get("LOGIN_ACCOUNT_RATE_LIMIT", "50 per 15 minutes")
+    return settings().login_account_rate_limit
 
 
 def _posted_email() -> str:

@@ -27,18 +27,14 @@ from app.tickets.errors import N_, DomainError, ValidationFailed
 from app.tickets.events import access_code_issued
 from app.tickets.permissions import is_blocked
 from app.tickets.proof import VIA_ACCESS_CODE, ResidentProof, contact_points
+from config.settings import settings
 
 DIGITS = 6
-DEFAULTS = {
-    "ACCESS_CODE_TTL_MINUTES": 10,
-    "ACCESS_CODE_MAX_ATTEMPTS": 5,
-    "ACCESS_CODES_PER_DAY": 5,
-    "ACCESS_CODE_INTERVAL_SECONDS": 60,
-}
 
 
 def setting(name: str) -> int:
-    return int(current_app.config.get(name) or DEFAULTS[name])
+    """One of the codes' settings (``ACCESS_CODE_TTL_MINUTES``…), typed (config/settings.py)."""
+    return getattr(settings(), name.lower())
 
 
 class NoChannelToProve(DomainError):

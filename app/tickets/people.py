@@ -32,6 +32,7 @@ from app.tickets.errors import N_, NotFound, PermissionDenied, ValidationFailed
 from app.tickets.events import record_event
 from app.tickets.lifecycle import OPEN_STATUSES
 from app.tickets.permissions import RESIDENT, Actor, may_see_contact, reads_blocked, require
+from config.settings import settings
 
 # proof -> (identifier it proves, the person's stamp for it)
 PROOFS = {
@@ -129,7 +130,6 @@ def link_by_proof(
 # --- email confirmation ------------------------------------------------------------------------
 
 EMAIL_SALT = "conectados.email-confirmation"
-EMAIL_LINK_DAYS = 30
 
 
 class EmailLinkInvalid(NotFound):
@@ -150,7 +150,7 @@ def email_token(ticket: Ticket) -> str:
 
 
 def ticket_for_email_token(session: Session, token: str) -> Ticket:
-    days = current_app.config.get("EMAIL_LINK_MAX_AGE_DAYS", EMAIL_LINK_DAYS)
+    days = settings().email_link_max_age_days
     try:
         data = _email_serializer().loads(token, max_age=days * 86400)
     except SignatureExpired as exc:

@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from app.models import Ticket
 from app.tickets.errors import N_, NotFound
+from config.settings import settings
 
 REPLY = "reply"
 SURVEY = "survey"
@@ -33,7 +34,6 @@ PURPOSES = frozenset({REPLY, SURVEY, WITHDRAW})
 VIA_LINK, VIA_ACCESS_CODE, VIA_SMS, VIA_CODE_ONLY = "link", "access_code", "sms", "code_only"
 
 LINK_SALT = "conectados.resident-link"
-DEFAULT_LINK_MAX_AGE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def make_link_token(ticket: Ticket, purpose: str) -> str:
 
 def read_link_token(token: str) -> tuple[str, str]:
     """``(ticket code, purpose)``. Raises AccessLinkInvalid or AccessLinkExpired."""
-    days = current_app.config.get("RESIDENT_LINK_MAX_AGE_DAYS") or DEFAULT_LINK_MAX_AGE_DAYS
+    days = settings().resident_link_max_age_days
     try:
         value = _signer().unsign(token, max_age=int(days) * 86400).decode()
     except SignatureExpired as exc:

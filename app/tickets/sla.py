@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, select
@@ -11,15 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import ClosedDay, Setting, Ticket
 from app.tickets import lifecycle
 from app.tickets.calendar import BusinessCalendar
-
-# Where the calendar's settings come from; create_app points it at the app config.
-_settings_provider: Callable[[], dict] = dict
-
-
-def set_settings_provider(provider: Callable[[], dict]) -> None:
-    global _settings_provider
-    _settings_provider = provider
-
+from config.settings import settings
 
 CALENDAR_SETTINGS = ("WORKDAY_START", "WORKDAY_END")
 # The longest targets an admin may set. A row beyond them (written before the bound, or by
@@ -31,12 +22,17 @@ MAX_TARGET_HOURS = 2000  # business hours to a first response
 def business_calendar(session: Session) -> BusinessCalendar:
     """The calendar in force: environment defaults, an admin's working hours, closed days."""
     closed = session.scalars(select(ClosedDay.day)).all()
-    settings = dict(_settings_provider())
+    configured = settings()
+    hours = {
+        "TIMEZONE": configured.timezone,
+        "WORKDAY_START": configured.workday_start,
+        "WORKDAY_END": configured.workday_end,
+    }
     stored = session.execute(
         select(Setting.key, Setting.value).where(Setting.key.in_(CALENDAR_SETTINGS))
     ).all()
-    settings.update(dict(stored))
-    return BusinessCalendar.from_settings(settings, closed)
+    hours.update(dict(stored))
+    return BusinessCalendar.from_settings(hours, closed)
 
 
 def calendar_minutes(start: datetime, end: datetime) -> int:

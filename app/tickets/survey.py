@@ -21,10 +21,10 @@ from app.tickets.events import record_event
 from app.tickets.permissions import SYSTEM, Actor, require
 from app.tickets.proof import SURVEY, VIA_LINK, ResidentProof, trace
 from app.tickets.service import transition
+from config.settings import settings
 
 SALT = "conectados.survey"
 MAX_COMMENT = 1000
-DEFAULT_MAX_AGE_DAYS = 30
 ANSWERABLE = frozenset({lifecycle.RESOLVED, lifecycle.CLOSED})
 
 
@@ -46,7 +46,7 @@ def make_token(ticket: Ticket) -> str:
 
 def read_token(token: str, max_age_days: int | None = None) -> str:
     """The ticket code a survey token was made for. Raises SurveyLinkInvalid / Expired."""
-    days = max_age_days or current_app.config.get("SURVEY_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS)
+    days = max_age_days or settings().survey_max_age_days
     try:
         return _serializer().loads(token, max_age=days * 86400)
     except SignatureExpired as exc:

@@ -64,7 +64,7 @@ class SmtpEmailSender:
     def send(self, to: str, subject: str, text: str, html: str | None, key: str) -> str:
         config = self.config
         message = build_message(config, to, subject, text, html, key)
-        timeout = float(config.get("MAIL_TIMEOUT_SECONDS", 10))
+        timeout = float(config["MAIL_TIMEOUT_SECONDS"])
         smtp = None
         try:
             smtp = _SMTP(config["MAIL_HOST"], config["MAIL_PORT"], timeout=timeout)

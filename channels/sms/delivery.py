@@ -58,7 +58,7 @@ class ConsoleSmsSender:
 
 class TwilioSmsSender:
     def __init__(self, config: dict) -> None:
-        http_client = TwilioHttpClient(timeout=float(config.get("TWILIO_TIMEOUT_SECONDS", 10)))
+        http_client = TwilioHttpClient(timeout=float(config["TWILIO_TIMEOUT_SECONDS"]))
         # environment={}: TWILIO_REGION / TWILIO_EDGE from the environment must not reroute us.
         self.client = Client(
             config["TWILIO_ACCOUNT_SID"],

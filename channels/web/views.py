@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.database import retry_transient
@@ -27,10 +27,11 @@ from app.tickets.codes import CodeError, display
 from app.tickets.proof import REPLY
 from channels.web.blueprint import bp
 from channels.web.forms import NewRequestForm
+from config.settings import settings
 
 
 def intake_limit() -> str:
-    return current_app.config.get("WEB_INTAKE_RATE_LIMIT", "10 per minute;60 per hour")
+    return settings().web_intake_rate_limit
 
 
 @bp.route("/solicitudes/nueva", methods=["GET", "POST"])
