@@ -27,6 +27,7 @@ from app.tickets import (
     mark_duplicate,
     open_ticket,
     resident_reply,
+    rights,
     transition,
 )
 from app.tickets.lifecycle import RESOLVED
@@ -631,6 +632,8 @@ def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     departments = _ensure_departments(session, summary)
     categories = _ensure_categories(session, departments, summary)
+    # The data-rights unit and its categories (Ley 21.719); no random demo tickets go there.
+    rights.ensure_catalog(session, DAY)
     users = _ensure_users(session, departments, summary)
     _ensure_templates(session, categories)
     category_weights = [(c, 1 if c.is_triage else 6) for c in categories.values()]

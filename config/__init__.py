@@ -124,6 +124,10 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "AUTO_CLOSE_RESOLVED_DAYS": _int(env, "AUTO_CLOSE_RESOLVED_DAYS", 7),
         "AUTO_CLOSE_WAITING_DAYS": _int(env, "AUTO_CLOSE_WAITING_DAYS", 15),
         "SURVEY_MAX_AGE_DAYS": _int(env, "SURVEY_MAX_AGE_DAYS", 30),
+        # Residents' data (Ley 21.719): personal data is kept this long after the person's last
+        # ticket closes; inbound SMS bodies this long after their ticket closes (/privacidad).
+        "RETENTION_YEARS": _int(env, "RETENTION_YEARS", 5),
+        "SMS_RETENTION_DAYS": _int(env, "SMS_RETENTION_DAYS", 180),
         "TWILIO_TIMEOUT_SECONDS": _int(env, "TWILIO_TIMEOUT_SECONDS", 10),
         # Redis in the request path (rate limits, enqueue): each call waits at most this long,
         # and after a failure this process leaves Redis alone for REDIS_RETRY_SECONDS.

@@ -15,6 +15,8 @@ from app.models import Notification, SmsSuppression, StaffUser, Ticket, TicketEv
 from app.notifications import templates
 from app.notifications.templates import Rendered
 from app.tickets import lifecycle, sla
+from app.tickets.consent import notices_allowed
+from app.tickets.extension import EXTENDED
 
 # Requests filed where the resident did not get their code by SMS get a receipt by email.
 RECEIPT_CHANNELS = frozenset({"web", "counter", "phone"})
@@ -36,9 +38,10 @@ def resident_channel(session: Session, ticket: Ticket) -> tuple[str, str] | None
     consent: never a person record, which a later filing might name differently. SMS when a
     mobile was given that has not opted out, else email. They must have agreed to be
     notified, except on a ticket they texted in: answering in that conversation is expected.
+    Once they withdrew consent for the ticket (the link in each email), nothing goes.
     """
     contact = ticket.contact
-    if contact is None or not (contact.consent_notify or ticket.channel == "sms"):
+    if not notices_allowed(contact) or not (contact.consent_notify or ticket.channel == "sms"):
         return None
     if contact.mobile and not is_suppressed(session, contact.mobile):
         return "sms", contact.mobile
@@ -155,6 +158,9 @@ def after_event(session: Session, ticket: Ticket, event: TicketEvent) -> None:
         _after_status_change(session, ticket, event, now)
     elif event.kind == "comment" and event.public:
         notify_resident(session, ticket, "public_reply", now, event.body or "")
+    elif event.kind == EXTENDED:
+        due = ticket.resolution_due_at.astimezone(sla.business_calendar(session).tz)
+        notify_resident(session, ticket, EXTENDED, now, event.body or "", due.strftime("%d-%m-%Y"))
     elif event.kind == "assigned":
         _after_assignment(session, ticket, event, now)
     elif event.kind in SLA_LEVELS:
@@ -165,7 +171,7 @@ def _receipt_target(session: Session, ticket: Ticket) -> tuple[str, str] | None:
     """Where the receipt goes, with consent: a web request to the email it gave (else its
     mobile); a walk-in or a call by SMS when there is a mobile, else email."""
     contact = ticket.contact
-    if contact is None or not contact.consent_notify:
+    if not notices_allowed(contact) or not contact.consent_notify:
         return None
     if ticket.channel == "web" and contact.email:
         return "email", contact.email

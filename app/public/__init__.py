@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import access, confirm, survey, views  # noqa: E402, F401
+from app.public import access, confirm, data_rights, survey, views  # noqa: E402, F401

@@ -28,6 +28,7 @@ from app.tickets import (
     StaleTicket,
     add_comment,
     assign,
+    extension,
     get_by_code,
     mark_duplicate,
     may,
@@ -56,6 +57,7 @@ ACTIONS = {
     "reopen": ("transition", "in_progress"),
     "reroute": ("reroute", None),
     "summary": ("summarize", None),
+    "extend": ("extend", None),
 }
 
 
@@ -74,6 +76,7 @@ def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
         and ONLY_FROM.get(action, ticket.status) == ticket.status
         and not (final and action in NOT_ON_FINAL)
         and not (action == "take" and ticket.assignee_id == actor.user_id)
+        and not (action == "extend" and extension.refusal(ticket) is not None)
     ]
 
 
@@ -154,6 +157,7 @@ def render_ticket(
         clocks=clocks,
         paused=paused,
         display=display,
+        instant=datetime.fromisoformat,
         status_label=status_label,
         format_rut=format_rut,
         channel_label=channel_label,
@@ -212,6 +216,8 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
         reroute(db.session, ticket, category, actor, reason=body or "", expected_version=version)
     elif action == "summary":
         set_public_summary(db.session, ticket, actor, body, expected_version=version)
+    elif action == "extend":
+        extension.extend_target(db.session, ticket, actor, body or "", expected_version=version)
     else:
         abort(400)
 

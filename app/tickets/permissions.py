@@ -13,8 +13,11 @@ from app.tickets.proof import PURPOSES, ResidentProof, proves
 COUNTER, AGENT, HEAD, ADMIN = "counter", "agent", "head", "admin"
 
 # Actions on a ticket of the actor's own department (admins: any department). Heads do what
-# agents do and more; admins what heads do and more. "summarize": the public summary.
-_WORK = frozenset({"transition", "take", "mark_duplicate", "comment", "note", "summarize"})
+# agents do and more; admins what heads do and more. "summarize": the public summary;
+# "extend": a rights request's target, once (app.tickets.extension).
+_WORK = frozenset(
+    {"transition", "take", "mark_duplicate", "comment", "note", "summarize", "extend"}
+)
 _LEAD = _WORK | {"assign", "reroute"}
 DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
     COUNTER: frozenset(),

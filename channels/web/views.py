@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.catalog import category_choices
+from app.catalog import category_choices, preselected_category
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
 from app.forms import show_domain_error
@@ -24,6 +24,7 @@ from app.tickets import (
     resident_reply,
 )
 from app.tickets.codes import CodeError, display
+from app.tickets.consent import CONSENT_WORDING_VERSION
 from app.tickets.proof import REPLY
 from channels.web import bp
 from channels.web.forms import NewRequestForm
@@ -53,6 +54,7 @@ def new_request():
             email=form.email.data,
             mobile=form.mobile.data,
             consent_notify=form.consent.data,
+            consent_wording=CONSENT_WORDING_VERSION,
         )
         try:
             ticket = open_ticket(db.session, intake, RESIDENT)
@@ -62,6 +64,8 @@ def new_request():
         else:
             db.session.commit()
             return redirect(url_for("web.received", code=display(ticket.code)), code=303)
+    elif request.method == "GET":
+        form.category.data = preselected_category(db.session, request.args.get("categoria"))
     status = 422 if request.method == "POST" else 200
     return render_template("web/new_request.html", form=form), status
 
