@@ -632,9 +632,10 @@ def seed(session: Session, *, tickets: int = 200, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     departments = _ensure_departments(session, summary)
     categories = _ensure_categories(session, departments, summary)
-    # The data-rights unit and its categories (Ley 21.719); no random demo tickets go there.
-    rights.ensure_catalog(session, DAY)
-    users = _ensure_users(session, departments, summary)
+    # The data-rights unit and its categories (Ley 21.719), with an agent of its own; no
+    # random demo tickets go there.
+    unit = next(iter(rights.ensure_catalog(session, DAY).values())).department
+    users = _ensure_users(session, {**departments, rights.UNIT_CODE: unit}, summary)
     _ensure_templates(session, categories)
     category_weights = [(c, 1 if c.is_triage else 6) for c in categories.values()]
     existing = set(
