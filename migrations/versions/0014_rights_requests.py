@@ -106,7 +106,22 @@ ticket_contacts = sa.table(
 )
 
 
+def _sync_sequences(connection) -> None:
+    """Postgres: rows inserted with explicit ids (a restore, a hand-made fixture) leave the id
+    sequence behind; move it past the highest id, or the inserts below would collide."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in ("departments", "categories"):
+        connection.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - ours
+                f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            )
+        )
+
+
 def _ensure_catalog(connection) -> None:
+    _sync_sequences(connection)
     now = datetime.now(UTC)
     code, name, description = UNIT
     unit_id = connection.scalar(sa.select(departments.c.id).where(departments.c.code == code))
