@@ -63,3 +63,15 @@ def suggest_category(session: Session, text: str) -> Category | None:
         if score > best_score:
             best, best_score = category, score
     return best or triage or first
+
+
+def preselected_category(session: Session, code: str | None) -> int | None:
+    """The id of the active category a link names by code (``?categoria=datos_acceso`` from
+    /privacidad), to preselect it on a form; None when the code names none."""
+    if not code or len(code) > 48:
+        return None
+    return session.scalar(
+        select(Category.id).where(
+            Category.code == code, Category.active.is_(True), Category.is_triage.is_(False)
+        )
+    )

@@ -29,6 +29,7 @@ from app.tickets import (
     mark_duplicate,
     open_ticket,
     resident_reply,
+    rights,
     transition,
 )
 from app.tickets.lifecycle import RESOLVED
@@ -641,7 +642,10 @@ def seed(
     now = now or datetime.now(UTC)
     departments = _ensure_departments(session, summary)
     categories = _ensure_categories(session, departments, summary)
-    users = _ensure_users(session, departments, summary)
+    # The data-rights unit and its categories (Ley 21.719), with an agent of its own; no
+    # random demo tickets go there.
+    unit = next(iter(rights.ensure_catalog(session, DAY).values())).department
+    users = _ensure_users(session, {**departments, rights.UNIT_CODE: unit}, summary)
     _ensure_templates(session, categories)
     category_weights = [(c, 1 if c.is_triage else 6) for c in categories.values()]
     existing = set(

@@ -77,7 +77,9 @@ def test_create_user_reads_the_password_from_stdin(app, session):
         input="corta\n",
     )
     assert short.exit_code != 0
-    assert session.scalar(select(func.count(StaffUser.id))) == 12  # 11 demo + ana
+    assert (
+        session.scalar(select(func.count(StaffUser.id))) == 13
+    )  # 12 demo (an agent per unit, data protection too) + ana
 
 
 def test_create_api_key_prints_the_key_once_and_stores_its_hash(app, session):

@@ -31,6 +31,10 @@ class ContactInSchema(Schema):
     email = fields.String(validate=validate.Length(max=254))
     mobile = fields.String(validate=validate.Length(max=30))
     rut = fields.String(validate=validate.Length(max=14))
+    rut_attested = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Staff sessions only: the ID card with this RUT was seen"},
+    )
 
 
 class TicketContactSchema(Schema):
@@ -44,6 +48,11 @@ class TicketContactSchema(Schema):
     mobile = fields.String(allow_none=True, metadata={"description": "E.164"})
     email = fields.String(allow_none=True)
     consent_notify = fields.Boolean()
+    consent_at = fields.DateTime(allow_none=True)
+    consent_wording = fields.String(
+        allow_none=True, metadata={"description": "Version of the consent wording shown"}
+    )
+    consent_withdrawn_at = fields.DateTime(allow_none=True)
     channel = fields.String(metadata={"description": "The channel they came through"})
     given_at = fields.DateTime()
     mobile_verified = fields.Boolean(metadata={"description": "Texted in from this number"})
@@ -70,6 +79,14 @@ class TicketCreateSchema(Schema):
     lon = fields.Float(validate=validate.Range(-180, 180))
     contact = fields.Nested(ContactInSchema)
     consent_notify = fields.Boolean(load_default=None)
+    consent_wording = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "description": "The version of the consent wording your client showed the person "
+            "(kept with the consent)"
+        },
+    )
     channel = fields.String(
         validate=validate.OneOf(["counter", "phone"]),
         metadata={"description": "Staff sessions only: walk-in or phone call (default counter)"},

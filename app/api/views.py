@@ -129,7 +129,9 @@ class Tickets(MethodView):
             email=contact.get("email"),
             mobile=contact.get("mobile"),
             rut=contact.get("rut"),
+            rut_attested=contact.get("rut_attested", False),
             consent_notify=data["consent_notify"],
+            consent_wording=data["consent_wording"],
             source_ref=data.get("source_ref"),
             api_key_id=key_id,
         )

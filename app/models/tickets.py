@@ -139,6 +139,10 @@ class Ticket(Base):
     next_due_at: Mapped[datetime | None]
     sla_paused_at: Mapped[datetime | None]
     paused_business_minutes: Mapped[int] = mapped_column(default=0)
+    # Business minutes added to the resolution target by an extension (rights requests: once,
+    # 15 business days, with a public note; see app.tickets.extension), and when it was given.
+    resolution_extension_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    resolution_extended_at: Mapped[datetime | None]
     first_response_business_minutes: Mapped[int | None]
     first_response_calendar_minutes: Mapped[int | None]
     resolution_business_minutes: Mapped[int | None]
@@ -195,6 +199,12 @@ class TicketContact(Base):
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     consent_notify: Mapped[bool] = mapped_column(default=False)
+    # When consent to be notified was given, the version of the wording shown (see
+    # app.tickets.consent; NULL before versions were kept, or when the channel said none), and
+    # when the person withdrew it (from then on no notice of this ticket is queued).
+    consent_at: Mapped[datetime | None]
+    consent_wording: Mapped[str | None] = mapped_column(String(32))
+    consent_withdrawn_at: Mapped[datetime | None]
     channel: Mapped[str] = mapped_column(String(16))
     given_at: Mapped[datetime] = mapped_column(default=utcnow)
     mobile_verified: Mapped[bool] = mapped_column(default=False)

@@ -18,6 +18,7 @@ TEMPLATES = {
     "rejected": N_("Solicitud rechazada"),
     "duplicate": N_("Solicitud duplicada"),
     "survey": N_("Encuesta de satisfacción"),
+    "target_extended": N_("Prórroga del plazo"),
     "assigned": N_("Asignación a funcionario"),
     "sla_warning": N_("Plazo en riesgo"),
     "sla_breached": N_("Plazo vencido"),

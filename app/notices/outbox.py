@@ -17,7 +17,9 @@ from app.models import Notification, StaffUser, Ticket, TicketEvent
 from app.notices import templates
 from app.notices.templates import Rendered
 from app.tickets import lifecycle, sla
+from app.tickets.consent import notices_allowed
 from app.tickets.contacts import is_suppressed
+from app.tickets.extension import EXTENDED
 from app.tickets.people import email_token
 from app.tickets.permissions import is_blocked
 from app.tickets.survey import make_token
@@ -38,10 +40,11 @@ def resident_channel(session: Session, ticket: Ticket) -> tuple[str, str] | None
     consent: never a person record, which a later filing might name differently. SMS when a
     mobile was given that has not opted out, else email. They must have agreed to be
     notified, except on a ticket they texted in: answering in that conversation is expected.
-    Nobody whose data is blocked is notified.
+    Once they withdrew consent for the ticket (the link in each email), nothing goes; nobody whose
+    data is blocked is notified.
     """
     contact = ticket.contact
-    if contact is None or not (contact.consent_notify or ticket.channel == "sms"):
+    if not notices_allowed(contact) or not (contact.consent_notify or ticket.channel == "sms"):
         return None
     if is_blocked(ticket):
         return None
@@ -160,6 +163,9 @@ def after_event(session: Session, ticket: Ticket, event: TicketEvent) -> None:
         _after_status_change(session, ticket, event, now)
     elif event.kind == "comment" and event.public:
         notify_resident(session, ticket, "public_reply", now, event.body or "")
+    elif event.kind == EXTENDED:
+        due = ticket.resolution_due_at.astimezone(sla.business_calendar(session).tz)
+        notify_resident(session, ticket, EXTENDED, now, event.body or "", due.strftime("%d-%m-%Y"))
     elif event.kind == "assigned":
         _after_assignment(session, ticket, event, now)
     elif event.kind in SLA_LEVELS:
@@ -170,7 +176,7 @@ def _receipt_target(session: Session, ticket: Ticket) -> tuple[str, str] | None:
     """Where the receipt goes, with consent: a web request to the email it gave (else its
     mobile); a walk-in or a call by SMS when there is a mobile, else email."""
     contact = ticket.contact
-    if contact is None or not contact.consent_notify or is_blocked(ticket):
+    if not notices_allowed(contact) or not contact.consent_notify or is_blocked(ticket):
         return None
     if ticket.channel == "web" and contact.email:
         return "email", contact.email

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from app.models import Ticket
 from app.notices import sms_text
 from app.tickets import codes
-from app.tickets.proof import REPLY, WITHDRAW, make_link_token
+from app.tickets.proof import NOTICES, REPLY, WITHDRAW, make_link_token
 
 MUNICIPALITY = "Municipalidad de Peñalolén"
 
@@ -38,15 +38,34 @@ def access_link(ticket: Ticket, purpose: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/a/{make_link_token(ticket, purpose)}"
 
 
+def notices_link(ticket: Ticket) -> str:
+    """The signed link that stops this ticket's notices (withdraws consent): in every notice
+    emailed to the resident. Only ever sent to the ticket's contact."""
+    token = make_link_token(ticket, NOTICES)
+    return f"{tracking_link(ticket.code)}/avisos/{token}"
+
+
 def _email(
     subject: str,
     paragraphs: list[str],
     link: str,
     link_label: str,
     more: tuple[tuple[str, str, str], ...] = (),
+    *,
+    notices_of: Ticket | None = None,
 ) -> Rendered:
-    """Plain text and HTML; ``more`` are further (lead, link, label) after the main link."""
+    """Plain text and HTML; ``more`` are further (lead, link, label) after the main link.
+    ``notices_of``: a notice to this ticket's resident, which ends with the way to stop them."""
     footer = _("Este es un mensaje automático; no responda a este correo.")
+    if notices_of is not None:
+        more = (
+            *more,
+            (
+                _("¿Prefiere no recibir más avisos de esta solicitud? Puede darse de baja."),
+                notices_link(notices_of),
+                _("Dejar de recibir avisos"),
+            ),
+        )
     extra = [part for lead, url, label in more for part in (lead, f"{label}: {url}")]
     text = "\n\n".join([*paragraphs, f"{link_label}: {link}", *extra, footer])
     html = render_template(
@@ -72,7 +91,8 @@ def received(ticket: Ticket, channel: str, confirm_link: str | None = None) -> R
     subject = _("Recibimos su solicitud N. %(code)s", code=code)
     if channel == "sms":
         text = _(
-            "%(m)s: recibimos su solicitud %(code)s. Siga su estado en %(link)s",
+            "%(m)s: recibimos su solicitud %(code)s. Para no recibir avisos responda BAJA. "
+            "Siga su estado en %(link)s",
             m=MUNICIPALITY,
             code=code,
             link=link,
@@ -114,6 +134,7 @@ def received(ticket: Ticket, channel: str, confirm_link: str | None = None) -> R
         link,
         _("Siga su solicitud"),
         tuple(more),
+        notices_of=ticket,
     )
 
 
@@ -137,7 +158,7 @@ def _resident_update(
 
         return Rendered(subject, sms_text.fit(build, body))
     label = _("Responda aquí") if answer_link else _("Vea el detalle de su solicitud")
-    return _email(subject, [lead, body], link, label)
+    return _email(subject, [lead, body], link, label, notices_of=ticket)
 
 
 def info_requested(ticket: Ticket, channel: str, question: str) -> Rendered:
@@ -217,6 +238,7 @@ def duplicate(ticket: Ticket, channel: str, original: Ticket) -> Rendered:  # no
         ],
         link,
         _("Vea el detalle de su solicitud"),
+        notices_of=ticket,
     )
 
 
@@ -241,6 +263,7 @@ def survey(ticket: Ticket, channel: str, survey_link: str) -> Rendered:
         ],
         survey_link,
         _("Responder la encuesta"),
+        notices_of=ticket,
     )
 
 
@@ -275,6 +298,30 @@ def access_code(ticket: Ticket, channel: str, digits: str, minutes: int) -> Rend
         ],
         f"{tracking_link(ticket.code)}/verificar",
         _("Ingrese el código aquí"),
+    )
+
+
+def target_extended(ticket: Ticket, channel: str, note: str, due_local: str) -> Rendered:
+    """A rights request's target was extended once: the new date and why (app.tickets.extension)."""
+    code = codes.display(ticket.code)
+    return _resident_update(
+        ticket,
+        channel,
+        _("Prórroga del plazo de su solicitud N. %(code)s", code=code),
+        _(
+            "La Municipalidad amplió el plazo para responder su solicitud N. %(code)s hasta el "
+            "%(due)s. El motivo:",
+            code=code,
+            due=due_local,
+        ),
+        _(
+            "%(m)s: ampliamos el plazo de su solicitud %(code)s hasta el %(due)s. Motivo:",
+            m=MUNICIPALITY,
+            code=code,
+            due=due_local,
+        ),
+        note,
+        _("Vea"),
     )
 
 
@@ -364,6 +411,7 @@ TEMPLATES = {
     "survey": survey,
     "access_code": access_code,
     "withdrawn": withdrawn,
+    "target_extended": target_extended,
     "assigned": assigned,
     "sla_warning": sla_alert,
     "sla_breached": sla_alert,

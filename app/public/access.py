@@ -18,6 +18,7 @@ from app.tickets.codes import CodeError, display
 from app.tickets.lifecycle import WITHDRAWABLE
 from app.tickets.permissions import ProofRequired
 from app.tickets.proof import (
+    NOTICES,
     REPLY,
     SURVEY,
     VIA_LINK,
@@ -44,6 +45,10 @@ def access_link(token: str):
         return render_template(
             "public/proof_required.html", error=_(AccessLinkInvalid.message)
         ), 404
+    if purpose == NOTICES:  # its own page: a button, and only the button's POST acts
+        return redirect(
+            url_for("public.stop_notices", code=display(ticket.code), token=token), code=303
+        )
     grant(ticket.code, {purpose}, VIA_LINK)
     flash(_("Confirmamos que es usted. Puede continuar en esta página."))
     anchors = {REPLY: "responder", SURVEY: "encuesta", WITHDRAW: "retirar"}

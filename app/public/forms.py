@@ -45,3 +45,7 @@ class CheckCodeForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     """Withdrawing asks for nothing but the click on the confirmation page."""
+
+
+class StopNoticesForm(FlaskForm):
+    """Stopping a ticket's notices asks for nothing but the click on the confirmation page."""

@@ -77,6 +77,13 @@ def _entry(event: TicketEvent, departments: dict[int, str]) -> TimelineEntry | N
         return TimelineEntry(event.created_at, _("Usted respondió el %(day)s", day=day))
     if event.kind == "comment":
         return TimelineEntry(event.created_at, _("Respuesta de la Municipalidad"), event.body)
+    if event.kind == "target_extended":
+        # Staff wrote the note for the resident: why the answer needs more time.
+        due = datetime.fromisoformat((event.data or {}).get("to") or event.created_at.isoformat())
+        day = format_datetime(due, "dd-MM-yyyy")
+        return TimelineEntry(
+            event.created_at, _("Plazo de respuesta ampliado hasta el %(day)s", day=day), event.body
+        )
     if event.kind == "routed":
         name = departments.get((event.data or {}).get("to_department"), "")
         return TimelineEntry(event.created_at, _("Derivada a %(unit)s", unit=name))

@@ -26,6 +26,7 @@ from app.tickets import (
     require,
 )
 from app.tickets.codes import CodeError, display
+from app.tickets.consent import CONSENT_WORDING_VERSION
 from app.tickets.contacts import format_rut
 from app.tickets.people import Matches, counter_matches
 
@@ -60,6 +61,7 @@ def _intake(form: CounterForm) -> TicketIntake:
         mobile=form.mobile.data,
         email=form.email.data,
         consent_notify=form.consent.data,
+        consent_wording=CONSENT_WORDING_VERSION,
         rut_attested=form.rut_attested.data,
     )
 

@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from app.forms import choices
 from app.inputs import bounded_int
+from app.tickets.consent import COUNTER_CONSENT_TEXT
 from app.tickets.service import MAX_DESCRIPTION
 from app.tickets.sla import MAX_TARGET_DAYS, MAX_TARGET_HOURS
 
@@ -76,7 +77,7 @@ class CounterForm(FlaskForm):
     name = StringField(_l("Nombre"), validators=[Optional(), Length(max=200)])
     mobile = StringField(_l("Celular"), validators=[Optional(), Length(max=30)])
     email = StringField(_l("Correo"), validators=[Optional(), Length(max=254)])
-    consent = BooleanField(_l("Acepta recibir avisos por SMS o correo"))
+    consent = BooleanField(_l(COUNTER_CONSENT_TEXT))
     rut_attested = BooleanField(_l("Vi la cédula de identidad con este RUT"))
     source = RadioField(
         _l("Atención"),

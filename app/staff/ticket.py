@@ -29,6 +29,7 @@ from app.tickets import (
     ValidationFailed,
     add_comment,
     assign,
+    extension,
     get_by_code,
     mark_duplicate,
     may,
@@ -133,6 +134,7 @@ def render_ticket(
         clocks=clocks,
         paused=paused,
         display=display,
+        instant=datetime.fromisoformat,
         status_label=status_label,
         format_rut=format_rut,
         channel_label=channel_label,
@@ -189,6 +191,8 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
         reroute(db.session, ticket, category, actor, reason=body or "", expected_version=version)
     elif action == "summary":
         set_public_summary(db.session, ticket, actor, body, expected_version=version)
+    elif action == "extend":
+        extension.extend_target(db.session, ticket, actor, body or "", expected_version=version)
     else:
         abort(400)
 

@@ -72,11 +72,13 @@ def given_contact(
     mobile: str | None = None,
     email: str | None = None,
     consent_notify: bool | None = None,
+    consent_wording: str | None = None,
 ) -> TicketContact | None:
     """The details given with one ticket, normalised, as given; None when nothing was given.
 
     A channel that did not ask for consent (Open311, an API call without the field) gives
     none: the ticket is not notified. An SMS's mobile is its sender, proved by Twilio.
+    Consent is kept with its instant and the version of the wording the person was shown.
     """
     name = clean_name(name)
     rut, mobile, email = normalize_rut(rut), normalize_mobile(mobile), normalize_email(email)
@@ -88,6 +90,8 @@ def given_contact(
         mobile=mobile,
         email=email,
         consent_notify=bool(consent_notify),
+        consent_at=now if consent_notify else None,
+        consent_wording=consent_wording if consent_notify else None,
         channel=channel,
         given_at=now,
         mobile_verified=channel == "sms" and mobile is not None,

@@ -30,7 +30,7 @@ access_code_issued = signals.signal("access-code-issued")
 
 # Events that change nothing a staff member reads before acting: they keep the version.
 BOOKKEEPING_KINDS = frozenset(
-    {"sla_warning", "sla_breached", "notification", "created", "person_linked"}
+    {"sla_warning", "sla_breached", "notification", "created", "person_linked", "consent_withdrawn"}
 )
 
 

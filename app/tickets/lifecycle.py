@@ -62,10 +62,12 @@ STAFF_ACTIONS: dict[str, tuple[str, str | None]] = {
     "reopen": ("transition", IN_PROGRESS),
     "reroute": ("reroute", None),
     "summary": ("summarize", None),
+    # A rights request's target, once (app/tickets/rights.py says when).
+    "extend": ("extend", None),
 }
 # A closed, rejected or duplicate ticket is history: nobody takes, assigns, reroutes it or
 # writes to the resident on it (an internal note still may be added).
-NOT_ON_FINAL = frozenset({"take", "assign", "reroute", "reply"})
+NOT_ON_FINAL = frozenset({"take", "assign", "reroute", "reply", "extend"})
 # Two moves to IN_PROGRESS are told apart by where they start.
 ONLY_FROM = {"start": NEW, "reopen": RESOLVED}
 

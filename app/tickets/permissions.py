@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.models import Contact, Notification, StaffUser, Ticket
-from app.tickets import lifecycle
+from app.tickets import lifecycle, rights
 from app.tickets.errors import N_, PermissionDenied
 from app.tickets.proof import PURPOSES, ResidentProof, proves
 
@@ -20,8 +20,11 @@ PRIVACY = "privacy"
 READS_BLOCKED = frozenset({ADMIN, PRIVACY})
 
 # Actions on a ticket of the actor's own department (admins: any department). Heads do what
-# agents do and more; admins what heads do and more. "summarize": the public summary.
-_WORK = frozenset({"transition", "take", "mark_duplicate", "comment", "note", "summarize"})
+# agents do and more; admins what heads do and more. "summarize": the public summary;
+# "extend": a rights request's target, once (app.tickets.extension).
+_WORK = frozenset(
+    {"transition", "take", "mark_duplicate", "comment", "note", "summarize", "extend"}
+)
 _LEAD = _WORK | {"assign", "reroute"}
 DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
     COUNTER: frozenset(),
@@ -176,6 +179,7 @@ def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
         if may(actor, permission, ticket)
         and lifecycle.fits_status(action, ticket.status)
         and not (action == "take" and ticket.assignee_id == actor.user_id)
+        and not (action == "extend" and rights.extension_refusal(ticket) is not None)
     ]
 
 

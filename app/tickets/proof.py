@@ -1,8 +1,8 @@
 """Reading is not acting: what proves that whoever acts on a ticket is its resident.
 
-The tracking code opens the public view only. Answering a question, rating the survey or
-withdrawing the request needs proof of the resident's own channel, given as a
-``ResidentProof``:
+The tracking code opens the public view only. Answering a question, rating the survey,
+withdrawing the request or stopping its notices needs proof of the resident's own channel,
+given as a ``ResidentProof``:
 
 - ``link``: a signed, expiring link for one ticket and one purpose, sent in a message to the
   ticket's contact (``make_link`` / ``read_link``);
@@ -28,7 +28,8 @@ from config.settings import settings
 REPLY = "reply"
 SURVEY = "survey"
 WITHDRAW = "withdraw"
-PURPOSES = frozenset({REPLY, SURVEY, WITHDRAW})
+NOTICES = "notices"  # stop the notices of this ticket (withdraw consent: app.tickets.consent)
+PURPOSES = frozenset({REPLY, SURVEY, WITHDRAW, NOTICES})
 
 # How each kind of proof is named in the ticket's history (staff read it).
 VIA_LINK, VIA_ACCESS_CODE, VIA_SMS, VIA_CODE_ONLY = "link", "access_code", "sms", "code_only"
@@ -104,7 +105,7 @@ class AccessLinkExpired(NotFound):
 
 
 # Short, because SMS counts every character: "K7M4QX9PZ.r.<timestamp>.<HMAC-SHA1>".
-LETTERS = {REPLY: "r", SURVEY: "e", WITHDRAW: "w"}
+LETTERS = {REPLY: "r", SURVEY: "e", WITHDRAW: "w", NOTICES: "n"}
 PURPOSE_OF = {letter: purpose for purpose, letter in LETTERS.items()}
 
 
@@ -113,7 +114,8 @@ def _signer() -> TimestampSigner:
 
 
 def make_link_token(ticket: Ticket, purpose: str) -> str:
-    """A signed token for one ticket and one purpose (``reply``, ``survey``, ``withdraw``)."""
+    """A signed token for one ticket and one purpose (``reply``, ``survey``, ``withdraw``,
+    ``notices``)."""
     return _signer().sign(f"{ticket.code}.{LETTERS[purpose]}").decode()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
-from app.tickets import codes, lifecycle, sla
+from app.tickets import codes, lifecycle, rights, sla
 from app.tickets.contacts import given_contact
 from app.tickets.errors import (
     InvalidTransition,
@@ -55,6 +55,8 @@ class TicketIntake:
     mobile: str | None = None
     email: str | None = None
     consent_notify: bool | None = None  # None: the channel did not ask (no notices)
+    # The version of the consent wording the person was shown (app.tickets.consent).
+    consent_wording: str | None = None
     rut_attested: bool = False  # counter staff saw the ID card with this RUT
     source_ref: str | None = None
     media_urls: list[str] = field(default_factory=list)
@@ -161,6 +163,13 @@ def file_ticket(
         if existing is not None:
             return Filed(existing, created=False)
     category, description = _validate_intake(session, intake)
+    rights.check_intake(
+        category,
+        intake.channel,
+        mobile=intake.mobile,
+        email=intake.email,
+        rut_attested=intake.rut_attested,
+    )
     address = sanitize(intake.address)[:300] or None
 
     if intake.rut_attested and (actor.kind != "staff" or not intake.rut):
@@ -173,6 +182,7 @@ def file_ticket(
         mobile=intake.mobile,
         email=intake.email,
         consent_notify=intake.consent_notify,
+        consent_wording=intake.consent_wording,
     )
     if contact is not None and intake.rut_attested:
         contact.rut_attested_by_id = actor.user_id

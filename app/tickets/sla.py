@@ -43,11 +43,12 @@ def set_due_instants(ticket: Ticket, calendar: BusinessCalendar) -> None:
     """Due instants from the category's policy, counting only working time while not paused.
 
     The first-response clock never pauses (asking the resident is itself a response); the
-    resolution clock excludes the working minutes spent waiting for the resident.
+    resolution clock excludes the working minutes spent waiting for the resident, and counts
+    an extension the ticket was given.
     """
     category = ticket.category
     first_response = min(category.first_response_minutes, MAX_TARGET_HOURS * 60)
-    resolution = min(category.resolution_minutes, MAX_TARGET_DAYS * calendar.minutes_per_day)
+    resolution = resolution_target(ticket, calendar)
     ticket.first_response_due_at = calendar.add_minutes(ticket.created_at, first_response)
     ticket.resolution_due_at = calendar.add_minutes(
         ticket.created_at, resolution + ticket.paused_business_minutes
@@ -60,6 +61,13 @@ def set_due_instants(ticket: Ticket, calendar: BusinessCalendar) -> None:
     )
     refresh_next_due(ticket)
     schedule_alerts(ticket)
+
+
+def resolution_target(ticket: Ticket, calendar: BusinessCalendar) -> int:
+    """The ticket's resolution target in business minutes: its category's, plus an extension
+    given to it (app.tickets.extension). Every due instant and alert follows from it."""
+    policy = min(ticket.category.resolution_minutes, MAX_TARGET_DAYS * calendar.minutes_per_day)
+    return policy + (ticket.resolution_extension_minutes or 0)
 
 
 def warning_minutes(target_minutes: int) -> int:

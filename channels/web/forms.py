@@ -8,6 +8,7 @@ from wtforms import BooleanField, FloatField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.inputs import bounded_int
+from app.tickets.consent import WEB_CONSENT_TEXT, WITHDRAWAL_HINT
 from app.tickets.service import MAX_DESCRIPTION
 
 
@@ -52,7 +53,7 @@ class NewRequestForm(FlaskForm):
         description=_l("Por ejemplo: 9 8765 4321."),
         validators=[Optional(), Length(max=30)],
     )
-    consent = BooleanField(_l("Quiero recibir avisos sobre mi solicitud por SMS o correo."))
+    consent = BooleanField(_l(WEB_CONSENT_TEXT), description=_l(WITHDRAWAL_HINT))
     # Honeypot: hidden from people (and from screen readers); bots fill it in.
     website = StringField(_l("No complete este campo"))
 

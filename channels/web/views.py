@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.catalog import preselected_category
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
 from app.forms import category_choices, show_domain_error
@@ -24,6 +25,7 @@ from app.tickets import (
     resident_reply,
 )
 from app.tickets.codes import CodeError, display
+from app.tickets.consent import CONSENT_WORDING_VERSION
 from app.tickets.proof import REPLY
 from channels.web.blueprint import bp
 from channels.web.forms import NewRequestForm
@@ -54,6 +56,7 @@ def new_request():
             email=form.email.data,
             mobile=form.mobile.data,
             consent_notify=form.consent.data,
+            consent_wording=CONSENT_WORDING_VERSION,
         )
         try:
             ticket = open_ticket(db.session, intake, RESIDENT)
@@ -63,6 +66,8 @@ def new_request():
         else:
             db.session.commit()
             return redirect(url_for("web.received", code=display(ticket.code)), code=303)
+    elif request.method == "GET":
+        form.category.data = preselected_category(db.session, request.args.get("categoria"))
     status = 422 if request.method == "POST" else 200
     return render_template("web/new_request.html", form=form), status
 

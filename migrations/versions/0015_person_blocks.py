@@ -1,7 +1,7 @@
 """a person may be blocked (Ley 21.719): kept, not processed; when, who and why
 
 Revision ID: 0015_person_blocks
-Revises: 0013_access_log
+Revises: 0014_rights_requests
 Create Date: 2026-11-28 10:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0015_person_blocks'
-down_revision = '0013_access_log'
+down_revision = '0014_rights_requests'
 branch_labels = None
 depends_on = None
 
