@@ -45,6 +45,20 @@ def category_choices(session: Session, *, include_triage: bool = False):
     }
 
 
+def category_by_code(session: Session, code: str) -> int | None:
+    """The id of the active category a resident may choose with this code, else None."""
+    return session.scalar(
+        select(Category.id)
+        .join(Department, Department.id == Category.department_id)
+        .where(
+            Category.code == code,
+            Category.active.is_(True),
+            Category.is_triage.is_(False),
+            Department.active.is_(True),
+        )
+    )
+
+
 def suggest_category(session: Session, text: str) -> Category | None:
     """The active category whose Spanish keywords best match free text (an SMS), else the
     triage category, else (none configured) the first active category: a text is never

@@ -7,6 +7,7 @@ from app.staff import (  # noqa: F401
     auth,
     counter,
     data_protection,
+    initiatives,
     notices,
     people,
     queue,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.catalog import category_choices
+from app.catalog import category_by_code, category_choices
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
 from app.forms import show_domain_error
@@ -40,6 +40,9 @@ def intake_limit() -> str:
 def new_request():
     form = NewRequestForm()
     form.category.choices = category_choices(db.session)
+    if request.method == "GET" and request.args.get("categoria"):
+        # "Ingresar esta solicitud" in the directory: the topic comes chosen (?categoria=<code>)
+        form.category.data = category_by_code(db.session, request.args["categoria"][:48])
     if request.method == "POST" and form.website.data:
         abort(400)  # the honeypot was filled in: a bot, not a person
     if form.validate_on_submit():
