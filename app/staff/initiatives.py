@@ -57,11 +57,19 @@ def initiatives():
     )
 
 
+NUMBERS = ("budget_clp", "progress_manual")
+
+
 def _details(form: InitiativeForm) -> InitiativeDetails:
+    """The form's values; an optional text left out is empty (the domain checks the rest,
+    before it changes anything: a refusal leaves nothing to roll back)."""
+    values = {f.name: f.data for f in form if f.name != "csrf_token"}
     return InitiativeDetails(
         **{
-            name: (value.strip() if isinstance(value, str) else value)
-            for name, value in ((f.name, f.data) for f in form if f.name != "csrf_token")
+            name: value
+            if name in NUMBERS or not isinstance(value, str | None)
+            else (value or "").strip()
+            for name, value in values.items()
         }
     )
 
@@ -102,7 +110,6 @@ def initiative(initiative_id: int | None):
         try:
             saved = save_initiative(db.session, _user(), unit, found, _details(form))
         except ValidationFailed as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(_("Iniciativa guardada. Ya se publica en la página de transparencia."))
@@ -136,7 +143,6 @@ def initiative_milestone(initiative_id: int):
                 done_date=form.done_date.data,
             )
         except ValidationFailed as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(_("Hito agregado."))
@@ -179,7 +185,6 @@ def initiative_update(initiative_id: int):
                 link=form.link.data or "",
             )
         except ValidationFailed as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(_("Avance publicado."))
