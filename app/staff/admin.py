@@ -172,9 +172,7 @@ def _save_department(department: Department | None, form: DepartmentForm) -> Dep
         new[name] = (new[name] or "").strip()
     changes = changed_fields(department, new)
     if department is None:  # a new unit: the directory texts it was created without are no news
-        changes = {
-            f: pair for f, pair in changes.items() if f == "description" or pair[1] != ""
-        }
+        changes = {f: pair for f, pair in changes.items() if f == "description" or pair[1] != ""}
     kind = "department_changed" if department else "department_created"
     department = department or Department()
     for field, value in new.items():
