@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.dashboards.transparency import bp as transparency_bp
     from app.dashboards.views import bp as dashboards_bp
     from app.delivery import init_app as init_delivery
+    from app.directory.views import bp as directory_bp
     from app.extensions import (
         babel,
         csrf,
@@ -54,6 +55,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         migrate,
         quick_redis_options,
     )
+    from app.initiatives.views import bp as initiatives_bp
+    from app.localized import tr, tr_paragraphs
     from app.models.base import render_item
     from app.notices import init_app as init_notices
     from app.open311 import bp as open311_bp
@@ -106,6 +109,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime
     app.jinja_env.globals["channel_label"] = channel_label  # never a channel's code on screen
+    app.jinja_env.globals["tr"] = tr  # a text the municipality wrote, in the page's language
+    app.jinja_env.globals["tr_paragraphs"] = tr_paragraphs
 
     @app.context_processor
     def page_language() -> dict[str, str]:
@@ -122,6 +127,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sms_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(transparency_bp)
+    app.register_blueprint(initiatives_bp)
+    app.register_blueprint(directory_bp)
     api.init_app(app)
     api.register_blueprint(api_blp)
     csrf.exempt(api_blp)  # API keys; staff sessions are checked in app/api/auth.py

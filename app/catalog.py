@@ -71,7 +71,12 @@ def preselected_category(session: Session, code: str | None) -> int | None:
     if not code or len(code) > 48:
         return None
     return session.scalar(
-        select(Category.id).where(
-            Category.code == code, Category.active.is_(True), Category.is_triage.is_(False)
+        select(Category.id)
+        .join(Department, Department.id == Category.department_id)
+        .where(
+            Category.code == code,
+            Category.active.is_(True),
+            Category.is_triage.is_(False),
+            Department.active.is_(True),
         )
     )

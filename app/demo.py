@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from app.initiatives.demo import seed_directory, seed_initiatives
 from app.models import Category, Department, Notification, ResponseTemplate, StaffUser, Ticket
 from app.tickets import (
     RESIDENT,
@@ -223,6 +224,26 @@ CATEGORIES = [
         False,
     ),
     (
+        "mascotas",
+        "DIMAO",
+        "Mascotas y perros abandonados",
+        "Perros o gatos abandonados, sueltos o heridos; esterilización y chip.",
+        "perro,gato,mascota,animal,quiltro,esterilizacion,chip,veterinario",
+        2 * DAY,
+        10 * DAY,
+        False,
+    ),
+    (
+        "becas",
+        "DIDECO",
+        "Becas municipales",
+        "Becas de estudio para estudiantes de la comuna: postulación y pagos.",
+        "beca,estudio,estudiante,universidad,colegio,escolar",
+        2 * DAY,
+        15 * DAY,
+        False,
+    ),
+    (
         "por_clasificar",
         "OIRS",
         "Por clasificar",
@@ -236,7 +257,7 @@ CATEGORIES = [
 
 # Their tickets never appear in public feeds: social assistance, disability, complaints about
 # people and about neighbours' safety, and what nobody has classified yet (it may be any of them).
-SENSITIVE = {"asistencia_social", "discapacidad", "reclamo", "seguridad", "por_clasificar"}
+SENSITIVE = {"becas", "asistencia_social", "discapacidad", "reclamo", "seguridad", "por_clasificar"}
 
 # category (None = any), kind, title, body
 TEMPLATES = [
@@ -346,6 +367,14 @@ DESCRIPTIONS = {
     "transparencia": [
         "Solicito copia del contrato de recolección de residuos vigente.",
         "Solicito el presupuesto ejecutado en áreas verdes durante el último año.",
+    ],
+    "mascotas": [
+        "Hay un perro abandonado y herido en la plaza, lleva varios días ahí.",
+        "Quisiera inscribir a mi gata en el próximo operativo de esterilización.",
+    ],
+    "becas": [
+        "Postulé a la beca municipal y quiero saber cuándo se publican los resultados.",
+        "¿Cuándo se paga la segunda cuota de la beca de educación superior?",
     ],
     "consulta": [
         "¿Cuál es el horario de atención de la Dirección de Tránsito?",
@@ -647,6 +676,8 @@ def seed(
     unit = next(iter(rights.ensure_catalog(session, DAY).values())).department
     users = _ensure_users(session, {**departments, rights.UNIT_CODE: unit}, summary)
     _ensure_templates(session, categories)
+    seed_directory(session, departments)
+    seed_initiatives(session, departments, users["admin"], now)
     category_weights = [(c, 1 if c.is_triage else 6) for c in categories.values()]
     existing = set(
         session.scalars(select(Ticket.source_ref).where(Ticket.source_ref.like("demo-%")))

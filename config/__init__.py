@@ -120,6 +120,8 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         or "Municipalidad de Peñalolén <no-responder@penalolen.cl>",
         "TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
         "OPEN311_JURISDICTION": env.get("OPEN311_JURISDICTION") or "penalolen.cl",
+        # Transparencia Focalizada: how many units an admin may focus (the pilot's three).
+        "FOCUSED_UNITS": _int(env, "FOCUSED_UNITS", 3),
         "WORKDAY_START": env.get("WORKDAY_START") or "08:30",
         "WORKDAY_END": env.get("WORKDAY_END") or "17:30",
         # Workers and notifications (README: "Workers and notifications").

@@ -112,6 +112,19 @@ ANA_RUT = "12.345.678-5"
 NOT_YET_THROUGH_HTTP = {"person_exported", "person_blocked", "person_unblocked"}
 
 
+def _focus_changes(client, session):
+    """Transparencia Focalizada: a unit leaves the pilot, another joins (the limit is 3)."""
+    from app.models import Department
+
+    units = {d.code: d for d in session.scalars(select(Department))}
+    for code, focused in (("DIMAO", False), ("DOP", True)):
+        unit = units[code]
+        data = {"code": code, "name": unit.name, "functions": unit.functions, "active": "y"}
+        if focused:
+            data["highlighted"] = "y"
+        assert client.post(f"/staff/admin/unidades/{unit.id}", data=data).status_code == 303
+
+
 def _staff(session, email):
     from app.models import StaffUser
 
@@ -396,6 +409,7 @@ def test_admins_read_the_trail_in_words_and_every_kind_is_there(client, demo, lo
         data={"reason": "Supresión", "confirmation": "ANONIMIZAR"},
     )
     assert anonymized.status_code == 303
+    _focus_changes(client, demo)
 
     page = client.get("/staff/admin/accesos")
     html = page.get_data(as_text=True)

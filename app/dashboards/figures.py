@@ -163,6 +163,7 @@ class DepartmentRow:
     median_hours: float | None  # business hours to resolve
     rating: float | None
     ratings: int
+    code: str = ""
 
     @property
     def compliance(self) -> float | None:
@@ -237,6 +238,7 @@ def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
                 median_hours=_scaled(median_b, MINUTES_PER_HOUR),
                 rating=None if average is None else round(float(average), 1),
                 ratings=int(rated),
+                code=department.code,
             )
         )
     return rows

@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy.orm import Session
 
 from app.dashboards.figures import DepartmentRow, departments
 from app.dashboards.periods import Period, month_start, period
 from app.dashboards.scope import Scope, local_today
 from app.extensions import db
+from app.initiatives.service import focused_units, initiatives_of
 from app.models import utcnow
 
 bp = Blueprint("transparency", __name__)
@@ -41,12 +42,34 @@ def report(session: Session, now: datetime, timezone: str) -> Report:
     return Report(year, month, [(row, monthly[row.department_id]) for row in yearly])
 
 
-@bp.get("/transparencia")
-def transparency():
-    found = report(db.session, utcnow(), current_app.config["TIMEZONE"])
-    response = current_app.make_response(
-        render_template("dashboards/transparency.html", report=found)
-    )
+def unit_report(session: Session, now: datetime, timezone: str, department_id: int) -> Report:
+    """The same figures for one unit (its directory and Transparencia Focalizada pages)."""
+    year, month = periods(local_today(now, timezone), timezone)
+    yearly = departments(session, Scope(span=year, department_id=department_id))
+    monthly = departments(session, Scope(span=month, department_id=department_id))
+    return Report(year, month, list(zip(yearly, monthly, strict=True)))
+
+
+def cacheable(response: Response) -> Response:
+    """Public pages and files of figures: cached a quarter of an hour, per language."""
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.vary.update(("Accept-Language", "Cookie"))  # the page language follows both
     return response
+
+
+@bp.get("/transparencia")
+def transparency():
+    now = utcnow()
+    found = report(db.session, now, current_app.config["TIMEZONE"])
+    units = focused_units(db.session)
+    initiatives = initiatives_of(db.session, [unit.id for unit in units])
+    return cacheable(
+        current_app.make_response(
+            render_template(
+                "dashboards/transparency.html",
+                report=found,
+                focused=[(u, [i for i in initiatives if i.department_id == u.id]) for u in units],
+                today=local_today(now, current_app.config["TIMEZONE"]),
+            )
+        )
+    )

@@ -4,6 +4,14 @@ from app.models.access import ResidentAccessCode
 from app.models.access_log import AccessLogEntry
 from app.models.base import REDACTED, AppendOnlyError, Base, UTCDateTime, utcnow
 from app.models.dashboards import DASHBOARD_INDEXES
+from app.models.initiatives import (
+    INITIATIVE_STATUSES,
+    PROGRESS_MODES,
+    Initiative,
+    InitiativeChange,
+    Milestone,
+    ProgressUpdate,
+)
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, ContactChange, StaffUser
@@ -17,6 +25,8 @@ __all__ = [
     "AccessLogEntry",
     "CHANNELS",
     "DASHBOARD_INDEXES",
+    "INITIATIVE_STATUSES",
+    "PROGRESS_MODES",
     "ROLES",
     "SURVEY_CHANNELS",
     "TEMPLATE_KINDS",
@@ -29,6 +39,10 @@ __all__ = [
     "ContactChange",
     "Department",
     "InboundSms",
+    "Initiative",
+    "InitiativeChange",
+    "Milestone",
+    "ProgressUpdate",
     "Notification",
     "REDACTED",
     "REDACTION_SCOPES",

@@ -18,7 +18,19 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    # Shown first on the public transparency page (the "Transparencia Focalizada" pilot).
+    # The public directory (/direcciones): what the unit does and where to find it. Texts in
+    # Spanish, with an optional English translation (empty: the Spanish is shown). Only
+    # institutional contact details: never a staff member's own phone or email.
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    functions: Mapped[str] = mapped_column(Text, default="")
+    functions_en: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    opening_hours: Mapped[str] = mapped_column(String(300), default="")
+    opening_hours_en: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    # A focused unit of the "Transparencia Focalizada" pilot: shown first on /transparencia
+    # with its initiatives (at most FOCUSED_UNITS of them).
     highlighted: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

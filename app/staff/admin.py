@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,7 +19,8 @@ from app.accounts import (
     save_user,
 )
 from app.extensions import db
-from app.forms import choices
+from app.forms import choices, show_domain_error
+from app.initiatives.service import check_focus
 from app.inputs import bounded_date
 from app.models import (
     ApiKey,
@@ -113,6 +114,29 @@ def admin_user(user_id: int | None):
     return render_template("staff/admin/form.html", form=form, title=_("Usuario"))
 
 
+@bp.get("/admin/unidades")
+@transaction
+def admin_departments():
+    return render_template(
+        "staff/admin/units.html",
+        departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
+        limit=current_app.config["FOCUSED_UNITS"],
+    )
+
+
+DEPARTMENT_TEXTS = (
+    "description",
+    "description_en",
+    "functions",
+    "functions_en",
+    "address",
+    "opening_hours",
+    "opening_hours_en",
+    "phone",
+    "email",
+)
+
+
 @bp.route("/admin/unidades/nueva", methods=["GET", "POST"], defaults={"department_id": None})
 @bp.route("/admin/unidades/<int:department_id>", methods=["GET", "POST"])
 @transaction
@@ -126,19 +150,51 @@ def admin_department(department_id: int | None):
         if clash is not None and clash is not department:
             form.code.errors.append(_("Ya existe una unidad con ese código."))
         else:
-            new = {f.name: f.data for f in form if f.name != "csrf_token"}
-            new["description"] = new["description"] or ""
-            changes = changed_fields(department, new)
-            kind = "department_changed" if department else "department_created"
-            department = department or Department()
-            form.populate_obj(department)
-            department.description = department.description or ""
-            db.session.add(department)
-            if changes:
-                record_admin_change(db.session, _admin(), kind, department.name, changes)
-            flash(_("Unidad guardada."))
-            return redirect(url_for("staff.admin_home"), code=303)
-    return render_template("staff/admin/form.html", form=form, title=_("Unidad"))
+            try:
+                check_focus(
+                    db.session,
+                    department,
+                    form.highlighted.data,
+                    current_app.config["FOCUSED_UNITS"],
+                )
+            except ValidationFailed as error:
+                show_domain_error(form, error)
+            else:
+                _save_department(department, form)
+                flash(_("Unidad guardada."))
+                return redirect(url_for("staff.admin_departments"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/admin/form.html", form=form, title=_("Unidad")), status
+
+
+def _save_department(department: Department | None, form: DepartmentForm) -> Department:
+    new = {f.name: f.data for f in form if f.name != "csrf_token"}
+    for name in DEPARTMENT_TEXTS:
+        new[name] = (new[name] or "").strip()
+    changes = changed_fields(department, new)
+    if department is None:  # a new unit: the directory texts it was created without are no news
+        changes = {f: pair for f, pair in changes.items() if f == "description" or pair[1] != ""}
+    kind = "department_changed" if department else "department_created"
+    department = department or Department()
+    for field, value in new.items():
+        setattr(department, field, value)
+    db.session.add(department)
+    if "highlighted" in changes and department_id_known(department):
+        record_admin_change(
+            db.session,
+            _admin(),
+            "focus_added" if department.highlighted else "focus_removed",
+            department.name,
+            {"highlighted": changes.pop("highlighted")},
+        )
+    if changes:
+        record_admin_change(db.session, _admin(), kind, department.name, changes)
+    return department
+
+
+def department_id_known(department: Department) -> bool:
+    """A unit that already existed (a new one's focus is part of its creation)."""
+    return department.id is not None
 
 
 @bp.route("/admin/categorias/nueva", methods=["GET", "POST"], defaults={"category_id": None})

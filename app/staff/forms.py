@@ -177,8 +177,36 @@ class UserForm(FlaskForm):
 class DepartmentForm(FlaskForm):
     code = StringField(_l("Código"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=2000)])
-    highlighted = BooleanField(_l("Destacar en la página de transparencia"))
+    description = TextAreaField(
+        _l("Descripción breve (una línea)"), validators=[Optional(), Length(max=2000)]
+    )
+    description_en = TextAreaField(
+        _l("Descripción breve en inglés (opcional)"), validators=[Optional(), Length(max=2000)]
+    )
+    functions = TextAreaField(
+        _l("Qué hace la unidad, en palabras simples"),
+        description=_l("Se publica en el directorio. Separe los párrafos con una línea en blanco."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    functions_en = TextAreaField(
+        _l("Qué hace la unidad, en inglés (opcional)"), validators=[Optional(), Length(max=5000)]
+    )
+    address = StringField(_l("Dirección de atención"), validators=[Optional(), Length(max=300)])
+    opening_hours = StringField(_l("Horario de atención"), validators=[Optional(), Length(max=300)])
+    opening_hours_en = StringField(
+        _l("Horario de atención en inglés (opcional)"), validators=[Optional(), Length(max=300)]
+    )
+    phone = StringField(
+        _l("Teléfono institucional"),
+        description=_l("Solo números de la unidad, nunca el de una persona."),
+        validators=[Optional(), Length(max=40)],
+    )
+    email = StringField(
+        _l("Correo institucional"),
+        description=_l("Solo un correo de la unidad, nunca el de una persona."),
+        validators=[Optional(), Email(_l("Escriba un correo válido.")), Length(max=254)],
+    )
+    highlighted = BooleanField(_l("Unidad de Transparencia Focalizada (publica iniciativas)"))
     active = BooleanField(_l("Activa"), default=True)
 
 

@@ -52,6 +52,8 @@ ADMIN_KINDS = {
     "password_reset": _l("Restableció la contraseña de un usuario"),
     "department_created": _l("Creó una unidad"),
     "department_changed": _l("Cambió una unidad"),
+    "focus_added": _l("Agregó una unidad a Transparencia Focalizada"),
+    "focus_removed": _l("Quitó una unidad de Transparencia Focalizada"),
     "category_created": _l("Creó una categoría"),
     "category_changed": _l("Cambió una categoría"),
     "template_added": _l("Agregó una respuesta tipo"),
