@@ -12,7 +12,7 @@ from app.public.blueprint import bp
 from app.public.forms import CheckCodeForm, SendCodeForm, WithdrawForm
 from app.public.grants import browser_proof, grant, may_act
 from app.public.views import _ticket_or_404
-from app.tickets import DomainError, InvalidTransition, get_by_code, withdraw
+from app.tickets import DomainError, get_by_code, withdraw
 from app.tickets import access_codes as codes_domain
 from app.tickets.codes import CodeError, display
 from app.tickets.lifecycle import WITHDRAWABLE
@@ -27,6 +27,7 @@ from app.tickets.proof import (
     needs_proof,
     read_link_token,
 )
+from app.transaction import transaction
 from config.settings import settings
 
 # --- signed links -----------------------------------------------------------------------------
@@ -87,8 +88,14 @@ def verify(code: str):
     return render_verify(ticket)
 
 
+def _not_sent(error: DomainError, code: str):
+    status = 409 if isinstance(error, codes_domain.NoChannelToProve) else 429  # too soon, too many
+    return render_verify(_ticket_or_404(code), error=_(error.message), status=status)
+
+
 @bp.post("/seguimiento/<code>/verificar/enviar")
 @limiter.limit(send_limit)
+@transaction(on_error=_not_sent)
 def send_code(code: str):
     ticket = _ticket_or_404(code)
     form = SendCodeForm()
@@ -96,15 +103,7 @@ def send_code(code: str):
         return render_verify(
             ticket, error=_("El formulario venció. Vuelva a intentarlo."), status=400
         )
-    try:
-        sent_to = codes_domain.issue(db.session, ticket)
-    except codes_domain.NoChannelToProve as error:
-        db.session.rollback()
-        return render_verify(ticket, error=_(error.message), status=409)
-    except DomainError as error:  # too soon, too many today
-        db.session.rollback()
-        return render_verify(ticket, error=_(error.message), status=429)
-    db.session.commit()
+    sent_to = codes_domain.issue(db.session, ticket)
     where = (
         _("por SMS al celular %(to)s", to=sent_to.masked)
         if sent_to.channel == "sms"
@@ -114,8 +113,18 @@ def send_code(code: str):
     return redirect(url_for("public.verify", code=display(ticket.code)), code=303)
 
 
+def _not_checked(error: DomainError, code: str):
+    ticket = _ticket_or_404(code)
+    if isinstance(error, codes_domain.TooManyAttempts):
+        return render_verify(ticket, error=_(error.message), status=429)
+    form = CheckCodeForm()  # bad format, expired or used
+    form.code.errors = [_(error.message)]
+    return render_verify(ticket, check_form=form, status=422)
+
+
 @bp.post("/seguimiento/<code>/verificar")
 @limiter.limit(check_limit)
+@transaction(on_error=_not_checked)
 def check_code(code: str):
     ticket = _ticket_or_404(code)
     form = CheckCodeForm()
@@ -124,17 +133,9 @@ def check_code(code: str):
     try:
         proof = codes_domain.check(db.session, ticket, form.code.data)
     except codes_domain.WrongAccessCode as error:
-        db.session.commit()  # the try counts; nothing else changed
+        # Not a refusal to roll back: the try counts (the boundary commits it), nothing else.
         form.code.errors.append(_(error.message))
         return render_verify(ticket, check_form=form, status=422)
-    except codes_domain.TooManyAttempts as error:
-        db.session.rollback()
-        return render_verify(ticket, error=_(error.message), status=429)
-    except DomainError as error:  # bad format, expired or used
-        db.session.rollback()
-        form.code.errors.append(_(error.message))
-        return render_verify(ticket, check_form=form, status=422)
-    db.session.commit()
     grant(ticket.code, proof.purposes, proof.via)
     flash(_("Confirmamos que es usted. Puede continuar en esta página."))
     return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
@@ -152,8 +153,20 @@ def proof_required(ticket: Ticket):
 # --- withdrawing ------------------------------------------------------------------------------
 
 
+def _withdraw_page(ticket: Ticket, form: WithdrawForm, status: int, error: str | None):
+    page = render_template(
+        "public/withdraw.html", code=display(ticket.code), form=form, error=error
+    )
+    return page, status
+
+
+def _not_withdrawn(error: DomainError, code: str):  # a concurrent change closed it meanwhile
+    return _withdraw_page(_ticket_or_404(code), WithdrawForm(), 409, _(error.message))
+
+
 @bp.route("/seguimiento/<code>/retirar", methods=["GET", "POST"])
 @lookup_limit
+@transaction(on_error=_not_withdrawn)
 def withdraw_request(code: str):
     """A confirmation page, then the withdrawal (needs proof, like answering)."""
     ticket = _ticket_or_404(code)
@@ -166,16 +179,7 @@ def withdraw_request(code: str):
     elif request.method == "POST" and not form.validate():
         status, error = 400, _("El formulario venció. Vuelva a intentarlo.")
     elif request.method == "POST":
-        try:
-            withdraw(db.session, ticket, proof=browser_proof(ticket))
-        except InvalidTransition as refused:  # a concurrent change closed it meanwhile
-            db.session.rollback()
-            status, error = 409, _(refused.message)
-        else:
-            db.session.commit()
-            flash(_("Retiramos su solicitud. Gracias por avisarnos."))
-            return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
-    page = render_template(
-        "public/withdraw.html", code=display(ticket.code), form=form, error=error
-    )
-    return page, status
+        withdraw(db.session, ticket, proof=browser_proof(ticket))
+        flash(_("Retiramos su solicitud. Gracias por avisarnos."))
+        return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
+    return _withdraw_page(ticket, form, status, error)

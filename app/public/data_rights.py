@@ -16,6 +16,7 @@ from app.tickets.codes import display
 from app.tickets.consent import notices_allowed, withdraw_consent
 from app.tickets.proof import NOTICES, VIA_LINK, AccessLinkInvalid, ResidentProof, read_link_token
 from app.tickets.rights import RIGHTS, TARGET_DAYS, rights_categories
+from app.transaction import transaction
 
 DEFAULT_RETENTION_YEARS = 5
 DEFAULT_SMS_RETENTION_DAYS = 180
@@ -49,6 +50,7 @@ def _invalid_link():
 
 @bp.route("/seguimiento/<code>/avisos/<token>", methods=["GET", "POST"])
 @lookup_limit
+@transaction
 def stop_notices(code: str, token: str):
     """Withdraw consent to the notices of one ticket. The signed token is the proof: made for
     this ticket and this purpose only (another ticket's, or a reply link's, is refused)."""
@@ -67,7 +69,6 @@ def stop_notices(code: str, token: str):
         else:
             proof = ResidentProof(ticket.code, VIA_LINK, frozenset({NOTICES}))
             withdraw_consent(db.session, ticket, proof=proof)
-            db.session.commit()
             flash(_("Listo: no le enviaremos más avisos de esta solicitud."))
             return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
     page = render_template(
