@@ -118,6 +118,8 @@ def render_ticket(
             ticket.resolved_at or (ticket.closed_at if ticket.status != "closed" else None),
         ),
     }
+    # Reroutes record category codes (stable across renames); staff read today's names.
+    category_names = dict(db.session.execute(select(Category.code, Category.name)).all())
     paused = ticket.sla_paused_at is not None and ticket.status == "waiting_resident"
     html = render_template(
         "staff/ticket.html",
@@ -131,6 +133,7 @@ def render_ticket(
         open_action=open_action,
         clocks=clocks,
         paused=paused,
+        category_names=category_names,
         display=display,
         status_label=status_label,
         format_rut=format_rut,
