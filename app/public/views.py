@@ -217,6 +217,7 @@ def qr_svg(url: str, code: str) -> str:
 
 ERROR_TEMPLATES = {
     400: "errors/400.html",
+    403: "errors/403.html",
     404: "errors/404.html",
     409: "errors/409.html",
     429: "errors/429.html",
@@ -232,4 +233,5 @@ def render_error_page(error):
     description = None
     if code in (400, 404, 409) and error.description != type(error).description:
         description = error.description  # our own, already translated
-    return render_template(template, description=description), code
+    staff_layout = request.path.startswith("/staff/")  # a refusal inside the workspace
+    return render_template(template, description=description, staff_layout=staff_layout), code

@@ -89,6 +89,8 @@ def may(actor: Actor, action: str, ticket: Ticket | None = None) -> bool:
         return True
     if action not in DEPARTMENT_ACTIONS.get(user.role, frozenset()):
         return False
+    if action == "take":  # taking means holding it: only who may hold it (``can_be_assignee``)
+        return ticket is not None and can_be_assignee(user, ticket)
     if user.role == ADMIN:
         return True
     return ticket is not None and ticket.department_id == user.department_id
