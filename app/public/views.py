@@ -215,6 +215,12 @@ def qr_svg(url: str, code: str) -> str:
     )
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every site; pages also link the SVG (``rel=icon``)."""
+    return current_app.send_static_file("favicon.ico")
+
+
 ERROR_TEMPLATES = {
     400: "errors/400.html",
     403: "errors/403.html",
