@@ -223,3 +223,11 @@ def test_a_code_typed_with_dashes_from_a_phone_is_read():
 def test_favicon_is_served(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"
+
+
+def test_the_api_docs_page_describes_parameters_bodies_and_open311(client):
+    page = text(client.get("/api/v1/docs"))
+    assert "Ingresar una solicitud" in page  # Spanish summaries
+    assert "<code>created_from</code>" in page and "<code>source_ref</code>" in page
+    assert "&#34;category&#34;: &#34;luminaria&#34;" in page or '"category": "luminaria"' in page
+    assert 'href="/open311/v2/discovery.json"' in page
