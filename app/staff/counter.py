@@ -17,6 +17,7 @@ from app.staff.blueprint import bp
 from app.staff.forms import CounterForm
 from app.tickets import (
     Actor,
+    DomainError,
     NotFound,
     PermissionDenied,
     TicketIntake,
@@ -29,6 +30,7 @@ from app.tickets import (
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
 from app.tickets.people import Matches, counter_matches
+from app.transaction import transaction
 
 
 def _prefill(form: CounterForm, person: Contact) -> None:
@@ -97,22 +99,9 @@ def _focus(form: CounterForm, chosen: Contact | None, matches: Matches, searched
     return "buscar"
 
 
-@bp.route("/counter", methods=["GET", "POST"])
-def counter():
-    actor = Actor.staff(current_user)
-    require(actor, "open")
-    form = CounterForm()
-    form.category.choices = category_choices(db.session, include_triage=True)
+def _show_counter(form: CounterForm, actor: Actor) -> tuple[str, int]:
+    """The counter: the search's candidates (and their trail row), the form as typed."""
     search = request.args.get("buscar", "").strip()
-    if form.validate_on_submit():
-        try:
-            ticket = open_ticket(db.session, _intake(form), actor)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)
     matches, search_error = _matches(actor, search) if search else (Matches([], []), None)
     chosen = _chosen(matches, request.args.get("persona", type=int))
     if request.method == "GET":
@@ -140,8 +129,36 @@ def counter():
         display=display,
         format_rut=format_rut,
     )
-    db.session.commit()  # the search's access-trail row
-    return html, status
+    return html, status  # the boundary commits the search's access-trail row
+
+
+def _counter_form() -> CounterForm:
+    form = CounterForm()
+    form.category.choices = category_choices(db.session, include_triage=True)
+    return form
+
+
+def _show_counter_again(error: DomainError):
+    """The domain refused the intake (rolled back): the form again, as typed, the error
+    beside its field. Other refusals go on to the error pages."""
+    if not isinstance(error, ValidationFailed):
+        return None
+    form = _counter_form()
+    form.validate()
+    show_domain_error(form, error)
+    return _show_counter(form, Actor.staff(current_user))
+
+
+@bp.route("/counter", methods=["GET", "POST"])
+@transaction(on_error=_show_counter_again)
+def counter():
+    actor = Actor.staff(current_user)
+    require(actor, "open")
+    form = _counter_form()
+    if form.validate_on_submit():
+        ticket = open_ticket(db.session, _intake(form), actor)
+        return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)
+    return _show_counter(form, actor)
 
 
 @bp.get("/counter/comprobante/<code>")

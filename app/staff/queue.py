@@ -28,6 +28,7 @@ from app.tickets.people import person_tickets_where
 from app.tickets.permissions import Actor, assignees_where, listed_where, may_see_contact
 from app.tickets.search import text_where
 from app.tickets.sla import at_risk_where, business_calendar
+from app.transaction import transaction
 
 PAGE_SIZE = 50
 # Written out (not bound parameters) so Postgres matches the partial indexes on open tickets.
@@ -140,6 +141,7 @@ def _page(statement: Select, column, newest_first: bool, args) -> tuple[Select, 
 
 
 @bp.get("/tickets")
+@transaction  # commits the trail row of a search by RUT, mobile or email
 def queue():
     now = utcnow()
     errors = QueueErrors()
@@ -198,7 +200,6 @@ def queue():
         sort=sort,
         may_search_people=may_see_contact(Actor.staff(current_user)),
     )
-    db.session.commit()  # the trail row of a search by RUT or mobile
     return html, 422 if errors.fields else 200
 
 
