@@ -44,7 +44,7 @@ def test_a_head_sees_their_department_only(client, login, make_user, desk):
     html = client.get("/staff/dashboard", query_string=NOVEMBER).get_data(as_text=True)
     assert "Tablero de tiempos de respuesta" in html and ">Tablero</a>" in html
     assert html.count("<svg") >= 6 and "<script" not in html
-    assert html.count("<caption>") >= 8 and 'scope="row"' in html
+    assert html.count("<caption") >= 8 and 'scope="row"' in html
     assert "Comparación entre direcciones" not in html
     # Another department in the query string changes nothing for a head.
     asked = {**NOVEMBER, "direccion": str(desk.dideco.id)}

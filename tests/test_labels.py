@@ -13,7 +13,7 @@ def test_queue_ticket_page_and_dashboard_name_the_channel(client, demo, make_tic
     login(demo.scalar(select(StaffUser).where(StaffUser.role == "admin")))
 
     queue = client.get("/staff/tickets").get_data(as_text=True)
-    assert "<td>mesón</td>" in queue and "<td>counter</td>" not in queue
+    assert '<td data-label="Canal">mesón</td>' in queue and ">counter</td>" not in queue
     page = client.get(f"/staff/tickets/{display(ticket.code)}").get_data(as_text=True)
     assert "<dd>mesón</dd>" in page and "<dd>counter</dd>" not in page
     dashboard = client.get("/staff/dashboard?periodo=ultimos-30-dias").get_data(as_text=True)

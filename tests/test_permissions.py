@@ -17,7 +17,7 @@ OWN_DEPARTMENT = {
     "comment": {"counter", "agent", "head", "admin"},
     "note": {"counter", "agent", "head", "admin"},
     "transition": {"agent", "head", "admin"},
-    "take": {"agent", "head", "admin"},
+    "take": {"agent", "head"},  # an admin has no unit, so holds no tickets
     "assign": {"head", "admin"},
     "reroute": {"head", "admin"},
     "mark_duplicate": {"agent", "head", "admin"},
@@ -27,7 +27,7 @@ OTHER_DEPARTMENT = {
     "comment": {"counter", "admin"},
     "note": {"counter", "admin"},
     "transition": {"admin"},
-    "take": {"admin"},
+    "take": set(),
     "assign": {"admin"},
     "reroute": {"admin"},
     "mark_duplicate": {"admin"},

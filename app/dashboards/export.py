@@ -28,6 +28,7 @@ def _summary(d: Dashboard) -> Iterator[Row]:
     for name, value in (
         ("recibidas", s.received),
         ("resueltas", s.resolved),
+        ("duplicadas", s.duplicates),
         ("pendientes_ahora", s.backlog),
         ("fuera_de_plazo_ahora", s.overdue),
     ):
@@ -90,12 +91,21 @@ def rows(dashboard: Dashboard, figure: str | None = None) -> Iterator[Row]:
                 yield row
 
 
-def to_csv(dashboard: Dashboard, figure: str | None = None) -> str:
+def _spanish(cell: object) -> object:
+    """A decimal as a Spanish-locale spreadsheet reads it: ``83,3``."""
+    if isinstance(cell, float):
+        return f"{cell:.1f}".replace(".", ",")
+    return cell
+
+
+def to_csv(dashboard: Dashboard, figure: str | None = None, *, spanish: bool = False) -> str:
+    """Plain CSV (comma, decimal point: for programs), or ``spanish``: semicolons and decimal
+    commas, as Excel and LibreOffice set to Spanish (Chile) open a file with a double click."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=";" if spanish else ",")
     span = dashboard.scope.span
     writer.writerow(["figura", "fila", "columna", "valor", "desde", "hasta"])
     for row in rows(dashboard, figure):
-        cells = [safe_cell(cell) for cell in row]
+        cells = [safe_cell(_spanish(cell) if spanish else cell) for cell in row]
         writer.writerow([*cells, span.first.isoformat(), span.last.isoformat()])
     return buffer.getvalue()

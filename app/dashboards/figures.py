@@ -24,7 +24,7 @@ from app.dashboards.periods import AGING_BUCKETS, aging_boundaries
 from app.dashboards.scope import Scope, in_span
 from app.models import Category, Department, SatisfactionRating, Ticket
 from app.tickets.calendar import BusinessCalendar
-from app.tickets.lifecycle import OPEN_STATUSES
+from app.tickets.lifecycle import DUPLICATE, OPEN_STATUSES
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * 60
@@ -48,12 +48,18 @@ class Summary:
     resolved: int
     backlog: int
     overdue: int
+    # Received in the period and found to be duplicates: counted apart, never as resolved
+    # (they have no resolution clock, so "resueltos dentro de plazo" leaves them out).
+    duplicates: int = 0
 
 
 def summary(session: Session, scope: Scope, now: datetime) -> Summary:
     conditions = scope.conditions()
     received = select(func.count()).where(*conditions, *in_span(Ticket.created_at, scope.span))
     resolved = select(func.count()).where(*conditions, *in_span(Ticket.resolved_at, scope.span))
+    duplicates = select(func.count()).where(
+        *conditions, Ticket.status == DUPLICATE, *in_span(Ticket.created_at, scope.span)
+    )
     overdue = case((and_(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None)), 1), else_=0)
     backlog_row = session.execute(
         select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
@@ -63,6 +69,7 @@ def summary(session: Session, scope: Scope, now: datetime) -> Summary:
     return Summary(
         received=_count(session, received),
         resolved=_count(session, resolved),
+        duplicates=_count(session, duplicates),
         backlog=int(backlog_row[0]),
         overdue=int(backlog_row[1]),
     )

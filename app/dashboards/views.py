@@ -94,8 +94,11 @@ def dashboard_page():
 def dashboard_csv():
     figure = request.args.get("figura")
     figures = _build()
-    body = export.to_csv(figures, figure if figure in export.FIGURES else None)
+    spanish = request.args.get("formato") == "es"
+    body = export.to_csv(figures, figure if figure in export.FIGURES else None, spanish=spanish)
     name = f"tablero-{figures.scope.span.first}-{figures.scope.span.last}"
+    if spanish:
+        name += "-excel-es"
     if figure in export.FIGURES:
         name += f"-{figure}"
     return Response(

@@ -215,8 +215,15 @@ def qr_svg(url: str, code: str) -> str:
     )
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every site; pages also link the SVG (``rel=icon``)."""
+    return current_app.send_static_file("favicon.ico")
+
+
 ERROR_TEMPLATES = {
     400: "errors/400.html",
+    403: "errors/403.html",
     404: "errors/404.html",
     409: "errors/409.html",
     429: "errors/429.html",
@@ -232,4 +239,5 @@ def render_error_page(error):
     description = None
     if code in (400, 404, 409) and error.description != type(error).description:
         description = error.description  # our own, already translated
-    return render_template(template, description=description), code
+    staff_layout = request.path.startswith("/staff/")  # a refusal inside the workspace
+    return render_template(template, description=description, staff_layout=staff_layout), code

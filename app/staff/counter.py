@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from stdnum.cl import rut as stdnum_rut
 
@@ -16,6 +17,7 @@ from app.staff.blueprint import bp
 from app.staff.forms import CounterForm
 from app.tickets import (
     Actor,
+    DomainError,
     NotFound,
     PermissionDenied,
     TicketIntake,
@@ -29,6 +31,7 @@ from app.tickets.codes import CodeError, display
 from app.tickets.consent import CONSENT_WORDING_VERSION
 from app.tickets.contacts import format_rut
 from app.tickets.people import Matches, counter_matches
+from app.transaction import transaction
 
 
 def _prefill(form: CounterForm, person: Contact) -> None:
@@ -66,39 +69,49 @@ def _intake(form: CounterForm) -> TicketIntake:
     )
 
 
-def _matches(actor: Actor, search: str) -> Matches:
-    """The people found for what was typed; need to know: a role that does not serve people
-    at the counter gets a 403 (and the search box is not offered to it)."""
+def _matches(actor: Actor, search: str) -> tuple[Matches, str | None]:
+    """The people found for what was typed, or why the search could not run (a RUT with a
+    wrong check digit); need to know: a role that does not serve people at the counter gets
+    a 403 (and the search box is not offered to it)."""
     try:
-        return counter_matches(db.session, actor, search)
+        return counter_matches(db.session, actor, search), None
     except PermissionDenied:
         abort(403)
+    except ValidationFailed as error:
+        return Matches([], []), _(error.message)
 
 
-@bp.route("/counter", methods=["GET", "POST"])
-def counter():
-    actor = Actor.staff(current_user)
-    require(actor, "open")
-    form = CounterForm()
-    form.category.choices = category_choices(db.session, include_triage=True)
+def _focus(form: CounterForm, chosen: Contact | None, matches: Matches, searched: bool) -> str:
+    """Where the cursor goes, so the next keystroke lands where it is needed: the error summary
+    after a refused submit; after a search, the first candidate (to use their data), or the
+    category once a person's data are in, or the first empty field; else the search box."""
+    if form.errors or form.form_errors:
+        return "errores"
+    if not searched and request.args.get("buscar"):
+        return "buscar"  # the search could not run: fix what was typed
+    if chosen is not None:
+        return "category"
+    if matches.people:
+        return "usar-0"
+    if searched:
+        for name in ("rut", "name", "mobile", "email"):
+            if not getattr(form, name).data:
+                return name
+        return "category"
+    return "buscar"
+
+
+def _show_counter(form: CounterForm, actor: Actor) -> tuple[str, int]:
+    """The counter: the search's candidates (and their trail row), the form as typed."""
     search = request.args.get("buscar", "").strip()
-    if form.validate_on_submit():
-        try:
-            ticket = open_ticket(db.session, _intake(form), actor)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)
-    matches = _matches(actor, search) if search else Matches([], [])
+    matches, search_error = _matches(actor, search) if search else (Matches([], []), None)
     chosen = _chosen(matches, request.args.get("persona", type=int))
     if request.method == "GET":
         if chosen is not None:
             _prefill(form, chosen)
-        elif search and stdnum_rut.is_valid(search):
+        elif search and not search_error and stdnum_rut.is_valid(search):
             form.rut.data = format_rut(stdnum_rut.compact(search))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" or search_error else 200
     keywords = {
         c.id: c.keywords
         for group in grouped_categories(db.session, include_triage=True).values()
@@ -110,14 +123,44 @@ def counter():
         search=search,
         matches=matches,
         chosen=chosen,
-        searched=bool(search),
+        searched=bool(search) and search_error is None,
+        search_error=search_error,
+        focus=_focus(form, chosen, matches, bool(search) and search_error is None),
         may_search=may_see_contact(actor),
         keywords=keywords,
         display=display,
         format_rut=format_rut,
     )
-    db.session.commit()  # the search's access-trail row
-    return html, status
+    return html, status  # the boundary commits the search's access-trail row
+
+
+def _counter_form() -> CounterForm:
+    form = CounterForm()
+    form.category.choices = category_choices(db.session, include_triage=True)
+    return form
+
+
+def _show_counter_again(error: DomainError):
+    """The domain refused the intake (rolled back): the form again, as typed, the error
+    beside its field. Other refusals go on to the error pages."""
+    if not isinstance(error, ValidationFailed):
+        return None
+    form = _counter_form()
+    form.validate()
+    show_domain_error(form, error)
+    return _show_counter(form, Actor.staff(current_user))
+
+
+@bp.route("/counter", methods=["GET", "POST"])
+@transaction(on_error=_show_counter_again)
+def counter():
+    actor = Actor.staff(current_user)
+    require(actor, "open")
+    form = _counter_form()
+    if form.validate_on_submit():
+        ticket = open_ticket(db.session, _intake(form), actor)
+        return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)
+    return _show_counter(form, actor)
 
 
 @bp.get("/counter/comprobante/<code>")
@@ -129,9 +172,5 @@ def counter_receipt(code: str):
     view = present(db.session, ticket)
     url = public_url("public.track_ticket", code=view.code)
     return render_template(
-        "public/receipt.html",
-        ticket=view,
-        tracking_url=url,
-        qr_svg=qr_svg(url, view.code),
-        next_url=url_for("staff.counter"),
+        "staff/counter_receipt.html", ticket=view, tracking_url=url, qr_svg=qr_svg(url, view.code)
     )

@@ -8,13 +8,21 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.delivery.state import for_ticket, retry_notification
 from app.extensions import db
-from app.forms import category_choices, choices
-from app.models import Category, ResponseTemplate, StaffUser, Ticket, TicketEvent, utcnow
+from app.forms import category_choices, choices, show_domain_error
+from app.models import (
+    Category,
+    Notification,
+    ResponseTemplate,
+    StaffUser,
+    Ticket,
+    TicketEvent,
+    utcnow,
+)
 from app.notices import labels
 from app.public.presenters import channel_label, status_label
 from app.staff.blueprint import bp
@@ -120,6 +128,8 @@ def render_ticket(
             ticket.resolved_at or (ticket.closed_at if ticket.status != "closed" else None),
         ),
     }
+    # Reroutes record category codes (stable across renames); staff read today's names.
+    category_names = dict(db.session.execute(select(Category.code, Category.name)).all())
     paused = ticket.sla_paused_at is not None and ticket.status == "waiting_resident"
     html = render_template(
         "staff/ticket.html",
@@ -133,6 +143,7 @@ def render_ticket(
         open_action=open_action,
         clocks=clocks,
         paused=paused,
+        category_names=category_names,
         display=display,
         instant=datetime.fromisoformat,
         status_label=status_label,
@@ -197,13 +208,78 @@ def _perform(action: str, ticket: Ticket, form: ActionForm, actor: Actor) -> Non
         abort(400)
 
 
+RESIDENT_NOTICES = {"received", "info_requested", "public_reply", "resolved", "rejected"}
+RESIDENT_NOTICES |= {"duplicate", "survey"}
+
+
+def _what_was_done(action: str, ticket: Ticket) -> str:  # noqa: C901 - one sentence per action
+    if action == "take":
+        return _("Requerimiento asignado a usted.")
+    if action == "assign":
+        if ticket.assignee is None:
+            return _("El requerimiento quedó sin asignar.")
+        return _("Requerimiento asignado a %(name)s.", name=ticket.assignee.name)
+    if action == "start":
+        return _("Requerimiento marcado en proceso.")
+    if action == "ask":
+        return _("Pregunta enviada; el plazo queda detenido hasta que responda.")
+    if action == "resolve":
+        return _("Requerimiento marcado resuelto.")
+    if action == "reject":
+        return _("Requerimiento marcado «No corresponde».")
+    if action == "reopen":
+        return _("Requerimiento reabierto.")
+    if action == "reply":
+        return _("Respuesta pública guardada en el historial.")
+    if action == "note":
+        return _("Nota interna guardada (el vecino o vecina no la ve).")
+    if action == "duplicate":
+        original = ticket.duplicate_of
+        return _("Marcado como duplicado de %(code)s.", code=display(original.code))
+    if action == "reroute":
+        return _(
+            "Derivado a %(category)s (%(department)s).",
+            category=ticket.category.name,
+            department=ticket.department.name,
+        )
+    if ticket.public_summary:
+        return _("Resumen público guardado.")
+    return _("Resumen público retirado.")
+
+
+def _done(action: str, ticket: Ticket, last_notice: int) -> str:
+    """What happened, in one sentence, and where the resident's notice goes (masked), so
+    staff need not scroll to check: "Respuesta ... Aviso por SMS a +56 9 •••• 4321"."""
+    done = _what_was_done(action, ticket)
+    notices = db.session.scalars(
+        select(Notification).where(
+            Notification.ticket_id == ticket.id,
+            Notification.id > last_notice,
+            Notification.template.in_(RESIDENT_NOTICES),
+        )
+    ).all()
+    sent = [
+        _(
+            "Aviso por %(channel)s a %(recipient)s.",
+            channel=labels.channel_label(n),
+            recipient=labels.masked_recipient(n),
+        )
+        for n in notices
+    ]
+    if not sent and action in {"reply", "ask", "resolve", "reject"}:
+        sent = [_("No se envió aviso: la solicitud no tiene un contacto que aceptó avisos.")]
+    return " ".join([done, *sent])
+
+
 def _show_action_again(error: DomainError, code: str) -> tuple[str, int]:
     """The domain refused: the page again, with what was typed and why (409 when someone
     else changed the ticket meanwhile: the new version is loaded, the text kept)."""
     form = ActionForm()
     ticket = _load(code)
     form.version.data = ticket.version
-    form.form_errors.append(_(error.message))
+    if error.details.get("field") == "reason":  # a reroute's reason is typed in the text box
+        error.details["field"] = "body"
+    show_domain_error(form, error)  # beside the field it names, or at the top
     if isinstance(error, StaleTicket):
         status = 409
     else:
@@ -219,8 +295,12 @@ def ticket_action(code: str):
     action = form.action.data
     if not form.validate_on_submit() or action not in STAFF_ACTIONS:
         return render_ticket(ticket, form, open_action=action, status=422)
+    last_notice = db.session.scalar(
+        select(func.max(Notification.id)).where(Notification.ticket_id == ticket.id)
+    )
     _perform(action, ticket, form, Actor.staff(current_user))
-    flash(_("Cambios guardados."))
+    db.session.flush()
+    flash(_done(action, ticket, last_notice or 0))
     return redirect(url_for("staff.ticket_page", code=display(ticket.code)), code=303)
 
 

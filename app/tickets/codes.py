@@ -17,7 +17,9 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 BODY_LENGTH = 8
 CODE_LENGTH = BODY_LENGTH + 1
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = str.maketrans("", "", " -_.\t")
+# Hyphens as people type them: ASCII, en dash, em dash, the minus sign and a non-breaking hyphen
+# (word processors and phones turn "-" into "–" or "—").
+_SEPARATORS = str.maketrans("", "", " -_.\t\u2010\u2011\u2012\u2013\u2014\u2212\u00a0")
 
 
 class CodeError(ValueError):

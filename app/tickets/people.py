@@ -14,13 +14,14 @@ it explicitly (``edit_person``), and every change to a person writes a ContactCh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from stdnum.cl import rut as stdnum_rut
@@ -225,6 +226,59 @@ def search_key(text: str) -> tuple[str, str] | None:
     return (attribute, value) if value else None
 
 
+# A RUT as people write it: 12.345.678-5, 12345678-5 or 12.345.6785 (not a bare 9-digit
+# number, which is a mobile).
+_RUT_SHAPE = re.compile(r"\d{1,2}\.?\d{3}\.?\d{3}-?[0-9kK]")
+
+
+class RutCheckDigit(ValidationFailed):
+    message = N_("El dígito verificador no corresponde: revise el RUT.")
+
+
+def check_rut_typed(text: str, field: str) -> None:
+    """A RUT with a wrong check digit is a typo to fix, not a search that found nobody."""
+    typed = (text or "").strip()
+    shaped = _RUT_SHAPE.fullmatch(typed) and ("-" in typed or "." in typed or typed[-1] in "kK")
+    if shaped and not stdnum_rut.is_valid(typed):
+        raise RutCheckDigit(field=field)
+
+
+def person_tickets_where(session: Session, actor: Actor, text: str) -> ColumnElement[bool]:
+    """The queue's search by RUT, mobile or email: tickets of the person with that identifier
+    and tickets given with it. Need to know (``may_see_contact``) and a trail row, like the
+    counter's search; a blocked person's tickets only for those who read blocked data."""
+    if not may_see_contact(actor):
+        raise PermissionDenied()
+    check_rut_typed(text, "persona")
+    key = search_key(text)
+    if key is None:
+        raise ValidationFailed(
+            "Escriba un RUT (12.345.678-5), un celular (9 1234 5678) o un correo.",
+            field="persona",
+        )
+    attribute, value = key
+    people = select(Contact.id).where(getattr(Contact, attribute) == value)
+    if not reads_blocked(actor):
+        people = people.where(Contact.blocked_at.is_(None))
+    given = select(TicketContact.ticket_id).where(getattr(TicketContact, attribute) == value)
+    condition = or_(Ticket.person_id.in_(people), Ticket.id.in_(given))
+    if not reads_blocked(actor):
+        condition = condition & or_(
+            Ticket.person_id.is_(None), ~Ticket.person.has(Contact.blocked_at.is_not(None))
+        )
+    found = session.scalar(select(func.count(Ticket.id)).where(condition)) or 0
+    holders = session.scalars(people.limit(2)).all()
+    record_access(
+        session,
+        actor,
+        "person_searched",
+        person=holders[0] if len(holders) == 1 else None,
+        query=key,
+        detail={"found": found},
+    )
+    return condition
+
+
 def _open_tickets(session: Session, person: Contact) -> list[Ticket]:
     return list(
         session.scalars(
@@ -244,6 +298,7 @@ def counter_matches(session: Session, actor: Actor, text: str, limit: int = 10) 
     """
     if not may_see_contact(actor):
         raise PermissionDenied()
+    check_rut_typed(text, "buscar")
     key = search_key(text)
     if key is None:
         record_access(session, actor, "person_searched", detail={"found": 0})

@@ -95,6 +95,8 @@ def may(actor: Actor, action: str, ticket: Ticket | None = None) -> bool:
         return True
     if action not in DEPARTMENT_ACTIONS.get(user.role, frozenset()):
         return False
+    if action == "take":  # taking means holding it: only who may hold it (``can_be_assignee``)
+        return ticket is not None and can_be_assignee(user, ticket)
     if user.role == ADMIN:
         return True
     return ticket is not None and ticket.department_id == user.department_id
@@ -198,13 +200,14 @@ def listed_where(actor: Actor) -> ColumnElement[bool]:
 
 
 def assignees_where(actor: Actor) -> ColumnElement[bool]:
-    """Staff who can hold tickets this actor lists (``can_be_assignee`` for many): agents and
-    heads of the actor's unit (all units for counter staff and admins), and admins."""
+    """Staff who can hold tickets this actor lists (``can_be_assignee`` for many): agents,
+    heads and admins who belong to a unit — the actor's unit for agents and heads, any unit
+    for counter staff and admins. An admin without a unit holds no tickets."""
     user = actor.user
-    holders = StaffUser.role.in_((AGENT, HEAD))
+    holders = and_(StaffUser.role.in_((AGENT, HEAD, ADMIN)), StaffUser.department_id.is_not(None))
     if user is not None and user.role in (AGENT, HEAD) and user.department_id is not None:
         holders = and_(holders, StaffUser.department_id == user.department_id)
-    return or_(holders, StaffUser.role == ADMIN)
+    return holders
 
 
 def require(actor: Actor, action: str, ticket: Ticket | None = None) -> None:
@@ -215,9 +218,8 @@ def require(actor: Actor, action: str, ticket: Ticket | None = None) -> None:
 
 
 def can_be_assignee(user: StaffUser, ticket: Ticket) -> bool:
-    """Tickets are assigned to agents or heads of the ticket's department (or to admins)."""
+    """Tickets are held by agents, heads or admins of the ticket's department (the same rule
+    as ``assignees_where``): an admin without a unit holds none."""
     if not user.active:
         return False
-    if user.role == ADMIN:
-        return True
-    return user.role in {AGENT, HEAD} and user.department_id == ticket.department_id
+    return user.role in {AGENT, HEAD, ADMIN} and user.department_id == ticket.department_id

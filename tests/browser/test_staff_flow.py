@@ -64,7 +64,7 @@ def test_walk_in_to_resolution(browser, site, axe_check):
     assert page.locator("#accion-resolve textarea").input_value().startswith("La cuadrilla")
     with page.expect_navigation():
         page.locator("#accion-resolve button[type=submit]").click()
-    assert "Cambios guardados." in page.content()
+    assert "Requerimiento marcado resuelto." in page.content()
     agent.close()
 
     public = browser.new_context(locale="es-CL")
