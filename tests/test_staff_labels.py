@@ -191,6 +191,7 @@ def test_no_staff_page_shows_an_internal_code(client, demo, rich_desk, login, la
         "/staff/admin/claves",
         "/staff/admin/accesos",
         "/staff/avisos",
+        "/staff/mapa",
         "/staff/dashboard",
         "/staff/privacidad",
         "/staff/password",

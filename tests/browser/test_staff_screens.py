@@ -178,6 +178,7 @@ def test_a_half_filled_form_is_not_left_without_asking(browser, site):
 STAFF_PAGES = {
     "admin@demo.penalolen.cl": [
         "/staff/tickets",
+        "/staff/mapa",
         "/staff/tickets?orden=recientes&estado=closed",
         "/staff/tickets?desde=2026-11-20&hasta=2026-11-01",
         "/staff/admin",
