@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
+from app.forms import choices
 from app.initiatives.service import STATUS_LABELS
 
 DATE_REQUIRED = _l("Escriba la fecha como AAAA-MM-DD.")
@@ -27,7 +28,7 @@ class InitiativeForm(FlaskForm):
     )
     start_date = DateField(_l("Inicio"), validators=[DataRequired(DATE_REQUIRED)])
     planned_end_date = DateField(_l("Término previsto"), validators=[DataRequired(DATE_REQUIRED)])
-    status = SelectField(_l("Estado"), choices=list(STATUS_LABELS.items()))
+    status = SelectField(_l("Estado"), choices=choices(STATUS_LABELS.items()))
     status_reason = TextAreaField(
         _l("Motivo (obligatorio si está suspendida)"), validators=[Length(max=2000)]
     )
@@ -40,10 +41,12 @@ class InitiativeForm(FlaskForm):
     )
     progress_mode = SelectField(
         _l("Cómo se calcula el avance"),
-        choices=[
-            ("milestones", _l("Según los hitos cumplidos")),
-            ("manual", _l("Lo indica la unidad, con una justificación")),
-        ],
+        choices=choices(
+            [
+                ("milestones", _l("Según los hitos cumplidos")),
+                ("manual", _l("Lo indica la unidad, con una justificación")),
+            ]
+        ),
     )
     progress_manual = IntegerField(
         _l("Avance indicado (0 a 100)"),
