@@ -10,6 +10,9 @@ from app.catalog import grouped_categories
 from app.extensions import db
 from app.forms import category_choices, show_domain_error
 from app.models import Contact
+from app.photos.service import attach
+from app.photos.storage import photo_storage
+from app.photos.uploads import chosen_photos
 from app.public.presenters import present
 from app.public.views import public_url, qr_svg
 from app.staff.blueprint import bp
@@ -82,9 +85,12 @@ def counter():
     form = CounterForm()
     form.category.choices = category_choices(db.session, include_triage=True)
     search = request.args.get("buscar", "").strip()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    images = chosen_photos(form.photos) if request.method == "POST" else []
+    if valid and images is not None:
         try:
             ticket = open_ticket(db.session, _intake(form), actor)
+            attach(db.session, photo_storage(), ticket, images, source="counter")
         except ValidationFailed as error:
             db.session.rollback()
             show_domain_error(form, error)
