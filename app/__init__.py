@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.models.base import render_item
     from app.notices import init_app as init_notices
     from app.open311 import bp as open311_bp
+    from app.photos.hooks import init_app as init_photos
     from app.public import bp as public_bp
     from app.public.presenters import channel_label
     from app.staff import bp as staff_bp
@@ -120,6 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     show_console_messages(app)
     init_notices(app)  # ticket events write their notices in the same transaction
     init_delivery(app)  # outbox rows are announced after commit
+    init_photos(app)  # so are photos to fetch (MMS)
     workers_hooks.init_app(app)  # ... and enqueued for a worker
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)

@@ -26,6 +26,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from app.photos.uploads import UPLOAD_ENDPOINTS, upload_request_limit
 from app.tickets.text import is_one_line, strip_unprintable
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER column
@@ -112,6 +113,25 @@ class Request(FlaskRequest):
     @json_module.setter
     def json_module(self, _provider) -> None:
         pass  # Flask points it at app.json on every request; request bodies keep ours
+
+    @property
+    def max_content_length(self) -> int | None:
+        """2 MB (``MAX_CONTENT_LENGTH``) for every door but the forms that take photos, and for
+        those too unless the body is multipart (text fields stay bounded by
+        ``MAX_FORM_MEMORY_SIZE`` inside it)."""
+        rule = self.url_rule
+        if (
+            self._max_content_length is None
+            and rule is not None
+            and rule.endpoint in UPLOAD_ENDPOINTS
+            and self.mimetype == "multipart/form-data"
+        ):
+            return upload_request_limit()
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
     def _load_form_data(self) -> None:
         super()._load_form_data()

@@ -181,6 +181,16 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE") or "America/Santiago",
         "LANGUAGES": ["es", "en"],
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Photos (README: "Fotos y lugares"): where they are kept ("local" under PHOTO_DIR, or
+        # "s3" in any S3-compatible bucket), and how large each may be. The forms that take
+        # photos accept PHOTO_MAX_COUNT of them in one request; every other door keeps 2 MB.
+        "PHOTO_STORAGE": (env.get("PHOTO_STORAGE") or "local").strip().lower(),
+        "PHOTO_DIR": env.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos"),
+        "PHOTO_S3_BUCKET": env.get("PHOTO_S3_BUCKET") or None,
+        "PHOTO_S3_ENDPOINT": env.get("PHOTO_S3_ENDPOINT") or None,
+        "PHOTO_S3_REGION": env.get("PHOTO_S3_REGION") or "us-east-1",
+        "PHOTO_MAX_MB": _int(env, "PHOTO_MAX_MB", 10),
+        "PHOTO_MAX_COUNT": _int(env, "PHOTO_MAX_COUNT", 3),
         "API_TITLE": "Conectados API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -213,6 +223,10 @@ def check(settings: Mapping[str, Any]) -> None:
         # 0 would anonymize every closed ticket (or SMS) on the next run.
         if int(settings.get(name, 1)) < 1:
             raise ConfigError(f"{name} must be at least 1")
+    if settings.get("PHOTO_STORAGE", "local") not in ("local", "s3"):
+        raise ConfigError("PHOTO_STORAGE must be 'local' or 's3'")
+    if settings.get("PHOTO_STORAGE") == "s3" and not settings.get("PHOTO_S3_BUCKET"):
+        raise ConfigError("PHOTO_S3_BUCKET is required when PHOTO_STORAGE=s3")
     if app_env != "production":
         return
     if len(secret) < MIN_PRODUCTION_SECRET:

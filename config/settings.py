@@ -68,6 +68,14 @@ class Settings:
     access_code_max_attempts: int
     access_codes_per_day: int
     access_code_interval_seconds: int
+    # Photos (app/photos).
+    photo_storage: str
+    photo_dir: str
+    photo_s3_bucket: str | None
+    photo_s3_endpoint: str | None
+    photo_s3_region: str
+    photo_max_mb: int
+    photo_max_count: int
     # Rate limits (Flask-Limiter syntax).
     web_intake_rate_limit: str
     tracking_rate_limit: str

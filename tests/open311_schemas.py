@@ -163,6 +163,7 @@ REQUEST_FIELDS = {
     "address": NULLABLE_STRING,
     "lat": {"type": ["number", "null"]},
     "long": {"type": ["number", "null"]},
+    "media_url": {"type": ["string", "null"]},
     "notes": {
         "type": "array",
         "items": {

@@ -277,8 +277,9 @@ def test_the_list_costs_a_fixed_number_of_queries(app, client, session, make_cat
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(response.json) == 30
-    # tickets (+category, department), timelines, and the calendar (closed days, working hours)
-    assert len(statements) <= 4, statements
+    # tickets (+category, department), timelines, published photos (media_url), and the
+    # calendar (closed days, working hours)
+    assert len(statements) <= 5, statements
 
 
 def test_at_most_fifty_ids_at_once(client, world):
@@ -316,6 +317,7 @@ def test_xml_requests_use_the_spec_element_names(client, world):
         "address",
         "lat",
         "long",
+        "media_url",
         "notes",
     ]
     assert request.find("notes/note/datetime") is not None

@@ -10,9 +10,10 @@ from datetime import datetime
 from flask import Flask
 
 from app.delivery.hooks import notification_committed
+from app.photos.hooks import photo_committed
 from workers import schedule
-from workers.jobs import deliver_notification, job_id
-from workers.queue import enqueue, queue_for
+from workers.jobs import deliver_notification, fetch_photo, job_id, photo_job_id
+from workers.queue import DEFAULT, enqueue, queue_for
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,17 @@ def enqueue_committed(
         log.warning("could not enqueue notification %s; the relay will", notification_id)
 
 
+def enqueue_photo(session, *, photo_id: int) -> None:  # noqa: ARG001 - the signal's sender
+    """One fetch job per MMS photo; the relay enqueues it later if this fails."""
+    try:
+        enqueue(fetch_photo, photo_id, queue=DEFAULT, job_id=photo_job_id(photo_id))
+    except Exception:  # noqa: BLE001 - the row stays pending; the relay will retry
+        log.warning("could not enqueue the fetch of photo %s; the relay will", photo_id)
+
+
 def init_app(app: Flask) -> None:
     notification_committed.connect(enqueue_committed, weak=False)  # once: connecting is idempotent
+    photo_committed.connect(enqueue_photo, weak=False)
     if app.config.get("TESTING") or app.config.get("REDIS_URL"):
         return
     if app.config.settings.embedded_scheduler:

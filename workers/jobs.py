@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.delivery import state
@@ -17,7 +18,10 @@ from app.delivery.errors import (
     TransientDeliveryError,
 )
 from app.extensions import db
-from app.models import Notification, utcnow
+from app.models import Notification, Photo, utcnow
+from app.photos.images import PhotoRefused, clean
+from app.photos.service import store_fetched
+from app.photos.storage import photo_storage
 from app.privacy import retention
 from app.tickets import access_codes, alerts, housekeeping
 from app.tickets.contacts import is_suppressed
@@ -25,8 +29,9 @@ from app.tickets.permissions import recipient_blocked
 from app.transaction import job
 from channels.email import delivery as email_delivery
 from channels.sms import delivery as sms_delivery
+from channels.sms.media import MediaRetry, MediaUnavailable, fetch_media
 from config.settings import settings
-from workers.queue import enqueue, queue_for
+from workers.queue import DEFAULT, enqueue, queue_for
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +190,71 @@ def _retry(notification: Notification, error: Exception) -> str:
     return "retry"
 
 
+def photo_job_id(photo_id: int, attempts: int = 0) -> str:
+    return f"photo-{photo_id}-{attempts}"
+
+
+def fetch_photo(photo_id: int) -> str:
+    """Fetch an MMS photo from Twilio into the photo storage, cleaned like an upload.
+
+    Idempotent: a photo already stored (or given up on) is skipped; two runs at once write the
+    same file. Retried like notifications: the same attempts and backoff settings."""
+    session = db.session
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.status != "pending":
+        session.rollback()
+        return "skipped"
+    max_bytes = settings().photo_max_mb * 1024 * 1024
+    try:
+        data = fetch_media(photo.source_url or "", current_app.config, max_bytes)
+        image = clean(data, "MMS", max_bytes)
+    except (MediaUnavailable, PhotoRefused) as error:
+        photo.status, photo.last_error, photo.next_attempt_at = "failed", str(error), None
+        photo.attempts += 1
+        session.commit()
+        return "failed"
+    except Exception as error:  # noqa: BLE001 - transient, or a bug: retry with backoff
+        if not isinstance(error, MediaRetry):
+            log.exception("unexpected error fetching photo %s", photo_id)
+        return _retry_photo(photo, error)
+    store_fetched(session, photo_storage(), photo, image)
+    photo.attempts += 1
+    session.commit()
+    return "stored"
+
+
+def _retry_photo(photo: Photo, error: Exception) -> str:
+    session = db.session
+    policy = retry_policy()
+    photo.attempts += 1
+    photo.last_error = str(error)[:500]
+    if photo.attempts >= policy.max_attempts:
+        photo.status, photo.next_attempt_at = "failed", None
+        session.commit()
+        return "failed"
+    photo.next_attempt_at = utcnow() + policy.delay(photo.attempts)
+    attempts, when = photo.attempts, photo.next_attempt_at
+    session.commit()
+    enqueue(fetch_photo, photo.id, queue=DEFAULT, job_id=photo_job_id(photo.id, attempts), at=when)
+    return "retry"
+
+
+def relay_photos(now) -> int:
+    """MMS photos still to fetch whose time has come (their enqueue failed, or a retry)."""
+    session = db.session
+    due = session.scalars(
+        select(Photo.id).where(
+            Photo.status == "pending",
+            or_(Photo.next_attempt_at.is_(None), Photo.next_attempt_at <= now),
+        )
+    ).all()
+    session.commit()
+    slot = int(now.timestamp() // max(1, settings().relay_interval_seconds))
+    for photo_id in due:
+        enqueue(fetch_photo, photo_id, queue=DEFAULT, job_id=f"photo-{photo_id}-relay{slot}")
+    return len(due)
+
+
 def relay_outbox() -> int:
     """Enqueue what is due and not in a worker's hands: rows whose enqueue failed (Redis was
     down), retries whose time has come, and rows a dead worker had claimed."""
@@ -210,6 +280,7 @@ def relay_outbox() -> int:
             job_id=f"notification-{notification_id}-relay{slot}",
         )
     log.info("relay: %d notifications enqueued, %d stale claims released", len(due), len(stale))
+    relay_photos(now)
     return len(due)
 
 

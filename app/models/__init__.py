@@ -15,6 +15,7 @@ from app.models.initiatives import (
 from app.models.messaging import ApiKey, Notification, SmsSuppression
 from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, ContactChange, StaffUser
+from app.models.photos import PHOTO_SOURCES, Photo
 from app.models.privacy import REDACTION_SCOPES, Redaction
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
@@ -44,6 +45,8 @@ __all__ = [
     "Milestone",
     "ProgressUpdate",
     "Notification",
+    "PHOTO_SOURCES",
+    "Photo",
     "REDACTED",
     "REDACTION_SCOPES",
     "Redaction",

@@ -52,6 +52,8 @@ class Ticket(Base):
         Index("ix_tickets_department_status", "department_id", "status"),
         Index("ix_tickets_department_next_due", "department_id", "next_due_at", "id"),
         Index("ix_tickets_next_due", "next_due_at", "id"),
+        # Places: tickets of one category near a point (a box of coordinates).
+        Index("ix_tickets_category_lat_lon", "category_id", "lat", "lon"),
         # The queue's default view (open tickets, nearest due first) reads these partial
         # indexes: a million closed tickets with old due instants are not in them.
         Index(

@@ -205,6 +205,7 @@ class PublicRequest:
     ticket: Ticket
     service_notice: str
     notes: list[TicketEvent] = field(default_factory=list)
+    media_url: str | None = None  # the public copy of a photo staff published, if any
 
 
 class PublicRequestSchema(Schema):
@@ -228,4 +229,5 @@ class PublicRequestSchema(Schema):
     address = fields.Function(lambda r: coarse_address(r.ticket.address))
     lat = fields.Function(lambda r: coarse_coordinate(r.ticket.lat))
     long = fields.Function(lambda r: coarse_coordinate(r.ticket.lon))
+    media_url = fields.String()
     notes = fields.List(fields.Nested(NoteSchema))

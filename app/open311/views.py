@@ -26,7 +26,8 @@ from app.open311.schemas import (
     ServiceSchema,
     comma_list,
 )
-from app.public.views import describe_target
+from app.photos.service import published_tokens
+from app.public.views import describe_target, public_url
 from app.tickets import RESIDENT, TicketIntake, ValidationFailed, open_ticket
 from app.tickets.codes import display, parse_public_id
 from app.tickets.errors import NotFound
@@ -217,8 +218,14 @@ def create_request(fmt: str):
 def _public(tickets: list[Ticket]) -> list[PublicRequest]:
     minutes_per_day = business_calendar(db.session).minutes_per_day
     timelines = public_timelines(db.session, [t.id for t in tickets])
+    photos = published_tokens(db.session, [t.id for t in tickets])
     return [
-        PublicRequest(t, _service_notice(t.category, minutes_per_day), timelines.get(t.id, []))
+        PublicRequest(
+            t,
+            _service_notice(t.category, minutes_per_day),
+            timelines.get(t.id, []),
+            public_url("public.public_photo", token=photos[t.id]) if t.id in photos else None,
+        )
         for t in tickets
     ]
 

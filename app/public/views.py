@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db, lookup_limit
 from app.models import Department, Ticket, utcnow
+from app.photos.service import published as published_photos
 from app.public.blueprint import bp
 from app.public.forms import ReplyForm, TrackForm
 from app.public.grants import has_grant, resident_actions
@@ -158,6 +159,7 @@ def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
         actions=actions,
         reply_form=reply_form if actions.reply else None,
         canonical=ticket.code,
+        photos=published_photos(db.session, ticket.id),
     ), status
 
 

@@ -11,6 +11,7 @@ from app.staff import (  # noqa: F401
     initiatives,
     notices,
     people,
+    photos,
     places,
     queue,
     ticket,

@@ -11,6 +11,9 @@ from app.catalog import grouped_categories
 from app.extensions import db
 from app.forms import category_choices, show_domain_error
 from app.models import Contact
+from app.photos.service import attach
+from app.photos.storage import photo_storage
+from app.photos.uploads import chosen_photos
 from app.public.presenters import present
 from app.public.views import public_url, qr_svg
 from app.staff.blueprint import bp
@@ -157,8 +160,11 @@ def counter():
     actor = Actor.staff(current_user)
     require(actor, "open")
     form = _counter_form()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    images = chosen_photos(form.photos) if request.method == "POST" else []
+    if valid and images is not None:  # None: a photo was refused (its error is on the field)
         ticket = open_ticket(db.session, _intake(form), actor)
+        attach(db.session, photo_storage(), ticket, images, source="counter")
         return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)
     return _show_counter(form, actor)
 

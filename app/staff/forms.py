@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from app.forms import choices
 from app.inputs import bounded_int
+from app.photos.uploads import photos_field
 from app.tickets.consent import COUNTER_CONSENT_TEXT
 from app.tickets.service import MAX_DESCRIPTION
 from app.tickets.sla import MAX_TARGET_DAYS, MAX_TARGET_HOURS
@@ -101,6 +102,7 @@ class CounterForm(FlaskForm):
         ],
     )
     address = StringField(_l("Dirección o lugar"), validators=[Optional(), Length(max=300)])
+    photos = photos_field()
 
     def validate_category(self, field):
         valid = {choice.value for choice in field.choices}

@@ -24,6 +24,7 @@ from app.models import (
     utcnow,
 )
 from app.notices import labels
+from app.photos import service as photo_service
 from app.public.presenters import channel_label, status_label
 from app.staff.blueprint import bp
 from app.staff.forms import ActionForm
@@ -48,6 +49,7 @@ from app.tickets.access_log import contact_shown
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
 from app.tickets.lifecycle import STAFF_ACTIONS
+from app.tickets.nearby import reported_nearby
 from app.tickets.permissions import allowed_actions, can_be_assignee, is_blocked
 from app.tickets.publication import set_public_summary
 from app.tickets.sla import at_risk, business_calendar
@@ -153,6 +155,9 @@ def render_ticket(
         contact_visible=contact_shown(db.session, actor, ticket),
         contact_blocked=is_blocked(ticket),
         may_see_people=may(actor, "people"),
+        photos=photo_service.of_ticket(db.session, ticket.id),
+        may_publish=may(actor, "summarize", ticket) and not ticket.category.sensitive,
+        nearby=reported_nearby(db.session, ticket),
     )
     return html, status  # the boundary commits the access-trail row of what it showed
 

@@ -19,6 +19,7 @@ from app.models import (
     TicketContact,
     utcnow,
 )
+from app.photos.service import note_remote
 from app.public.presenters import status_label
 from app.tickets import (
     RESIDENT,
@@ -37,6 +38,8 @@ from app.tickets.proof import ResidentProof
 from app.tickets.survey import record_satisfaction
 from channels.sms import replies
 from channels.sms.commands import Command
+
+MAX_MMS_PHOTOS = 3  # Twilio sends up to 10; the web form's limit holds here too
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +181,8 @@ def _text(session: Session, sender: str, text: str, media: list[str], sid: str) 
         media_urls=media,
     )
     ticket = open_ticket(session, intake, RESIDENT)
+    if media:  # fetched by a worker after the commit, never in the webhook's request
+        note_remote(session, ticket, media[:MAX_MMS_PHOTOS], source="mms")
     return Outcome(
         replies.received(ticket.code, category.name, ticket.resolution_due_at), ticket.id
     )

@@ -16,10 +16,15 @@ Modes: "500" (server error), "timeout" (answers after ``slow_seconds``, nothing 
 times out although Twilio has it), "21610" (recipient unsubscribed, HTTP 400), "21211" (invalid
 To number, HTTP 400). ``GET Messages.json?To=...`` lists what was accepted, newest first, as
 Twilio does (with ``date_created``).
+
+MMS media: ``add_media(data)`` returns a media URL that answers ``data`` to a GET with the
+account's HTTP Basic credentials (``media_auth``; anything else is a 401), ``fail_media(n)``
+makes the next ``n`` media GETs answer 500, and ``media_gets`` counts them.
 """
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import itertools
 import json
@@ -48,6 +53,10 @@ class FakeTwilio:
         self._times: int | None = None
         self._numbers: dict[str, str] = {}
         self._sids = itertools.count(1)
+        self.media: dict[str, bytes] = {}
+        self.media_auth: tuple[str, str] | None = None
+        self.media_gets = 0
+        self._media_failures = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.fake = self
         self.server.daemon_threads = True
@@ -80,6 +89,28 @@ class FakeTwilio:
                 self._numbers.pop(number, None)
             else:
                 self._numbers[number] = mode
+
+    def add_media(self, data: bytes, account: str = "AC" + "0" * 32) -> str:
+        with self.lock:
+            path = f"/2010-04-01/Accounts/{account}/Messages/MM{len(self.media):032x}/Media/ME1"
+            self.media[path] = data
+        return self.base_url + path
+
+    def fail_media(self, times: int) -> None:
+        with self.lock:
+            self._media_failures = times
+
+    def _media_answer(self, path: str, authorization: str) -> tuple[int, bytes]:
+        with self.lock:
+            self.media_gets += 1
+            if self._media_failures > 0:
+                self._media_failures -= 1
+                return 500, b"error"
+            if self.media_auth is not None:
+                expected = base64.b64encode(":".join(self.media_auth).encode()).decode()
+                if authorization != f"Basic {expected}":
+                    return 401, b"unauthorized"
+            return 200, self.media[path]
 
     def bodies_to(self, number: str) -> list[str]:
         with self.lock:
@@ -160,6 +191,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         url = urlparse(self.path)
+        if url.path in self.server.fake.media:
+            status, body = self.server.fake._media_answer(
+                url.path, self.headers.get("Authorization", "")
+            )
+            self.send_response(status)
+            self.send_header("Content-Type", "image/jpeg" if status == 200 else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         to = parse_qs(url.query).get("To", [None])[0]
         with self.server.fake.lock:
             found = [m for m in self.server.fake.messages if to is None or m["To"] == to]

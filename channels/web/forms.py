@@ -8,6 +8,7 @@ from wtforms import BooleanField, FloatField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.inputs import bounded_int
+from app.photos.uploads import photos_field
 from app.tickets.consent import WEB_CONSENT_TEXT, WITHDRAWAL_HINT
 from app.tickets.service import MAX_DESCRIPTION
 
@@ -43,6 +44,11 @@ class NewRequestForm(FlaskForm):
     lon = FloatField(
         _l("Longitud (opcional)"),
         validators=[Optional(), NumberRange(-180, 180, _l("La longitud no es válida."))],
+    )
+    photos = photos_field()
+    photo_location = BooleanField(
+        _l("Si una foto guarda el lugar donde se tomó, usarlo como lugar de la solicitud"),
+        description=_l("Solo si no escribió coordenadas. La foto se guarda sin ese dato."),
     )
     name = StringField(_l("Nombre (opcional)"), validators=[Optional(), Length(max=200)])
     email = StringField(

@@ -9,6 +9,9 @@ from app.catalog import preselected_category
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
 from app.forms import category_choices, show_domain_error
+from app.photos.service import attach
+from app.photos.storage import photo_storage
+from app.photos.uploads import chosen_photos, photo_location
 from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act
@@ -44,14 +47,19 @@ def new_request():
     form.category.choices = category_choices(db.session)
     if request.method == "POST" and form.website.data:
         abort(400)  # the honeypot was filled in: a bot, not a person
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    images = chosen_photos(form.photos) if request.method == "POST" else []
+    if valid and images is not None:
+        lat, lon = form.lat.data, form.lon.data
+        if lat is None and form.photo_location.data:
+            lat, lon = photo_location(images) or (None, None)
         intake = TicketIntake(
             channel="web",
             category_id=form.category.data,
             description=form.description.data,
             address=form.address.data,
-            lat=form.lat.data,
-            lon=form.lon.data,
+            lat=lat,
+            lon=lon,
             name=form.name.data,
             email=form.email.data,
             mobile=form.mobile.data,
@@ -60,6 +68,7 @@ def new_request():
         )
         try:
             ticket = open_ticket(db.session, intake, RESIDENT)
+            attach(db.session, photo_storage(), ticket, images, source="web")
         except ValidationFailed as error:
             db.session.rollback()
             show_domain_error(form, error)
