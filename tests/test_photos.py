@@ -337,3 +337,29 @@ def test_media_outside_twilios_host_is_never_fetched(app, client, session, unit,
     run_jobs(app, session)
     photo = session.scalar(select(Photo))
     assert photo.status == "failed" and twilio_media.media_gets == 0
+
+
+def test_anonymizing_a_person_removes_their_photos_once_it_commits(
+    client, session, unit, login, make_user, photo_dir
+):
+    from app.models import Contact
+
+    category, _sensitive, _agent, _outsider = unit
+    photo = file_with_photo(client, session, category)
+    person = Contact(name="Vecina", mobile="+56987650000", mobile_verified_at=photo.created_at)
+    session.add(person)
+    session.flush()
+    session.get(Ticket, photo.ticket_id).person_id = person.id
+    admin = make_user("admin")
+    session.commit()
+    assert len(stored_files(photo_dir)) == 2  # the photo and its thumbnail
+    login(admin)
+    done = client.post(
+        f"/staff/personas/{person.id}/anonimizar",
+        data={"reason": "Supresión pedida por la persona", "confirmation": "ANONIMIZAR"},
+    )
+    assert done.status_code == 303, done.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Photo, photo.id).status == "removed"
+    assert stored_files(photo_dir) == []
+    assert client.get(f"/staff/fotos/{photo.id}").status_code == 404

@@ -99,6 +99,29 @@ def withdraw(session: Session, storage: Storage, photo: Photo, actor: Actor) -> 
         session.flush()
 
 
+REMOVED = "removed"  # anonymized: the row stays (counts), the files are gone
+DOOMED_KEY = "conectados.photo_files_to_delete"
+
+
+def forget_person_photos(session: Session, *, person, **_: object) -> None:
+    """A person is anonymized (app/privacy/anonymize.py): their tickets' photos go too. The rows
+    are marked removed now; the files are deleted once that commits (photos/hooks.py), so a
+    rolled-back anonymization loses nothing."""
+    photos = session.scalars(
+        select(Photo)
+        .join(Ticket, Ticket.id == Photo.ticket_id)
+        .where(Ticket.person_id == person.id, Photo.status != REMOVED)
+    ).all()
+    doomed = session.info.setdefault(DOOMED_KEY, [])
+    for photo in photos:
+        doomed.extend([photo.key, photo.thumb_key])
+        if photo.published_at is not None:
+            doomed.append(photo.public_key)
+        photo.status, photo.source_url = REMOVED, None
+        photo.published_at, photo.published_by_id = None, None
+    session.flush()
+
+
 def of_ticket(session: Session, ticket_id: int) -> list[Photo]:
     return list(
         session.scalars(select(Photo).where(Photo.ticket_id == ticket_id).order_by(Photo.id))
