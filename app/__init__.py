@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 
 from config import INSTANCE_DIR, from_env
 from config import check as check_settings
-from config.settings import AppConfig
+from config.settings import AppConfig, settings
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -116,6 +116,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def page_language() -> dict[str, str]:
         locale = get_locale()
         return {"html_lang": "en" if locale and locale.language == "en" else "es-CL"}
+
+    @app.context_processor
+    def public_numbers() -> dict[str, str]:
+        """The number residents text and the OIRS phone line, shown wherever a page needs them."""
+        knobs = settings()
+        return {"sms_number": knobs.sms_public_number, "oirs_phone": knobs.oirs_phone}
 
     show_console_messages(app)
     init_notices(app)  # ticket events write their notices in the same transaction

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.catalog import preselected_category
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
-from app.forms import category_choices, show_domain_error
+from app.forms import category_choices, show_domain_error, show_domain_errors
 from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act
@@ -21,9 +21,12 @@ from app.tickets import (
     TicketIntake,
     ValidationFailed,
     get_by_code,
+    intake_problems,
     open_ticket,
     resident_reply,
 )
+from app.notices.outbox import resident_channel
+from app.tickets.access_codes import mask
 from app.tickets.codes import CodeError, display
 from app.tickets.consent import CONSENT_WORDING_VERSION
 from app.tickets.proof import REPLY
@@ -36,6 +39,22 @@ def intake_limit() -> str:
     return settings().web_intake_rate_limit
 
 
+def intake_from(form: NewRequestForm) -> TicketIntake:
+    return TicketIntake(
+        channel="web",
+        category_id=form.category.data,
+        description=form.description.data,
+        address=form.address.data,
+        lat=form.lat.data,
+        lon=form.lon.data,
+        name=form.name.data,
+        email=form.email.data,
+        mobile=form.mobile.data,
+        consent_notify=form.wants_notices,
+        consent_wording=CONSENT_WORDING_VERSION,
+    )
+
+
 @bp.route("/solicitudes/nueva", methods=["GET", "POST"])
 @limiter.limit(intake_limit, methods=["POST"])
 @retry_transient
@@ -44,29 +63,22 @@ def new_request():
     form.category.choices = category_choices(db.session)
     if request.method == "POST" and form.website.data:
         abort(400)  # the honeypot was filled in: a bot, not a person
-    if form.validate_on_submit():
-        intake = TicketIntake(
-            channel="web",
-            category_id=form.category.data,
-            description=form.description.data,
-            address=form.address.data,
-            lat=form.lat.data,
-            lon=form.lon.data,
-            name=form.name.data,
-            email=form.email.data,
-            mobile=form.mobile.data,
-            consent_notify=form.consent.data,
-            consent_wording=CONSENT_WORDING_VERSION,
-        )
-        try:
-            ticket = open_ticket(db.session, intake, RESIDENT)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("web.received", code=display(ticket.code)), code=303)
-    elif request.method == "GET":
+    if form.is_submitted():
+        # The form's checks and the domain's together: every problem on the first submit.
+        form_ok = form.validate()
+        intake = intake_from(form)
+        problems = intake_problems(db.session, intake)
+        show_domain_errors(form, problems)
+        if form_ok and not problems:
+            try:
+                ticket = open_ticket(db.session, intake, RESIDENT)
+            except ValidationFailed as error:
+                db.session.rollback()
+                show_domain_error(form, error)
+            else:
+                db.session.commit()
+                return redirect(url_for("web.received", code=display(ticket.code)), code=303)
+    else:
         form.category.data = preselected_category(db.session, request.args.get("categoria"))
     status = 422 if request.method == "POST" else 200
     return render_template("web/new_request.html", form=form), status
@@ -79,7 +91,23 @@ def received(code: str):
         ticket = get_by_code(db.session, code)
     except (CodeError, DomainError):
         abort(404)
-    return render_template("web/received.html", ticket=present(db.session, ticket))
+    return render_template(
+        "web/received.html", ticket=present(db.session, ticket), notices=notices_to(ticket)
+    )
+
+
+def notices_to(ticket) -> dict | None:
+    """Whether and where this ticket's notices go, masked as on the verification page (this
+    page opens with the code alone: enough to recognise the address, not to copy it)."""
+    contact = ticket.contact
+    if contact is None or not (contact.mobile or contact.email):
+        return None
+    target = resident_channel(db.session, ticket)
+    return {
+        "asked": bool(contact.consent_notify),
+        "channel": target[0] if target else None,
+        "masked": mask(*target) if target else None,
+    }
 
 
 @bp.post("/seguimiento/<code>/responder")
