@@ -9,6 +9,7 @@ from app.catalog import preselected_category
 from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
 from app.forms import category_choices, show_domain_error, show_domain_errors
+from app.notices.outbox import resident_channel
 from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act
@@ -25,7 +26,6 @@ from app.tickets import (
     open_ticket,
     resident_reply,
 )
-from app.notices.outbox import resident_channel
 from app.tickets.access_codes import mask
 from app.tickets.codes import CodeError, display
 from app.tickets.consent import CONSENT_WORDING_VERSION
