@@ -56,7 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         quick_redis_options,
     )
     from app.initiatives.views import bp as initiatives_bp
-    from app.localized import tr, tr_paragraphs
+    from app.localized import spanish, tr, tr_paragraphs
     from app.models.base import render_item
     from app.notices import init_app as init_notices
     from app.open311 import bp as open311_bp
@@ -108,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime
+    app.jinja_env.filters["es"] = spanish  # Spanish names on English pages: lang="es-CL"
     app.jinja_env.globals["channel_label"] = channel_label  # never a channel's code on screen
     app.jinja_env.globals["tr"] = tr  # a text the municipality wrote, in the page's language
     app.jinja_env.globals["tr_paragraphs"] = tr_paragraphs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from app.catalog import preselected_category
 from app.database import retry_transient
@@ -14,7 +15,7 @@ from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act
 from app.public.presenters import present
-from app.public.views import render_tracking
+from app.public.views import EXPIRED, render_error_page, render_tracking
 from app.tickets import (
     RESIDENT,
     DomainError,
@@ -82,6 +83,27 @@ def new_request():
         form.category.data = preselected_category(db.session, request.args.get("categoria"))
     status = 422 if request.method == "POST" else 200
     return render_template("web/new_request.html", form=form), status
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error: CSRFError):
+    """An expired or missing CSRF token: the same form again, with what was typed (never
+    saved: the request is refused), a fresh token and a message saying what to do."""
+    if request.endpoint == "web.new_request" and not request.form.get("website"):
+        form = NewRequestForm()
+        form.category.choices = category_choices(db.session)
+        form.form_errors.append(EXPIRED)
+        return render_template("web/new_request.html", form=form), 400
+    if request.endpoint == "web.reply":
+        try:
+            ticket = get_by_code(db.session, request.view_args.get("code", ""))
+        except (CodeError, DomainError):
+            abort(404)
+        if may_act(ticket, REPLY):
+            form = ReplyForm()
+            form.form_errors.append(EXPIRED)
+            return render_tracking(ticket, reply_form=form, status=400)
+    return render_error_page(error)
 
 
 @bp.get("/solicitudes/recibida/<code>")
