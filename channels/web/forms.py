@@ -140,8 +140,11 @@ class NewRequestForm(FlaskForm):
     def wants_notices(self) -> bool:
         return self.consent.data == NOTICES_YES
 
-    def validate_lon(self, field):
-        if self.lat.errors or field.errors:
-            return
-        if (self.lat.data is None) != (field.data is None):
-            raise ValidationError(_l("Indique latitud y longitud, o ninguna de las dos."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        lat, lon = self.lat, self.lon
+        if not (lat.errors or lon.errors) and (lat.data is None) != (lon.data is None):
+            missing = lon if lon.data is None else lat  # the error goes where it is fixed
+            missing.errors.append(_l("Indique latitud y longitud, o ninguna de las dos."))
+            valid = False
+        return valid
