@@ -54,7 +54,7 @@ def test_keyboard_only_file_track_and_print(page, site, demo, axe_check):
     page.keyboard.type("Av. Grecia 8735")
     tab_to(page, "email")
     page.keyboard.type("vecina@example.cl")
-    tab_to(page, "consent")
+    tab_to(page, "consent-0")
     page.keyboard.press("Space")
     tab_to(page, "")  # leaves the last checkbox; the honeypot is not in the tab order
     assert page.evaluate("document.activeElement.tagName") == "BUTTON"
