@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 
 from config import INSTANCE_DIR, from_env
 from config import check as check_settings
-from config.settings import AppConfig
+from config.settings import AppConfig, settings
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -56,7 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         quick_redis_options,
     )
     from app.initiatives.views import bp as initiatives_bp
-    from app.localized import tr, tr_paragraphs
+    from app.localized import spanish, tr, tr_paragraphs
     from app.models.base import render_item
     from app.notices import init_app as init_notices
     from app.open311 import bp as open311_bp
@@ -109,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.filters["format_datetime"] = format_datetime
+    app.jinja_env.filters["es"] = spanish  # Spanish names on English pages: lang="es-CL"
     app.jinja_env.globals["channel_label"] = channel_label  # never a channel's code on screen
     app.jinja_env.globals["tr"] = tr  # a text the municipality wrote, in the page's language
     app.jinja_env.globals["tr_paragraphs"] = tr_paragraphs
@@ -117,6 +118,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def page_language() -> dict[str, str]:
         locale = get_locale()
         return {"html_lang": "en" if locale and locale.language == "en" else "es-CL"}
+
+    @app.context_processor
+    def public_numbers() -> dict[str, str]:
+        """The number residents text and the OIRS phone line, shown wherever a page needs them."""
+        knobs = settings()
+        return {"sms_number": knobs.sms_public_number, "oirs_phone": knobs.oirs_phone}
 
     show_console_messages(app)
     init_notices(app)  # ticket events write their notices in the same transaction

@@ -37,3 +37,13 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         target.errors = [*target.errors, _(error.message)]  # a tuple until the form validated
     else:
         form.form_errors.append(_(error.message))
+
+
+def show_domain_errors(form: FlaskForm, problems: Iterable[DomainError]) -> None:
+    """Every domain refusal at once, each beside its field; a field the form already refused
+    keeps its own message (the same problem is not said twice)."""
+    for problem in problems:
+        target = getattr(form, str(problem.details.get("field") or ""), None)
+        if isinstance(target, Field) and target.errors:
+            continue
+        show_domain_error(form, problem)

@@ -45,3 +45,11 @@ def tr_paragraphs(thing: Any, field: str) -> Markup:
     return Markup("").join(
         opening + Markup("<br>").join(block.split("\n")) + Markup("</p>") for block in blocks
     )
+
+
+def spanish(text: str | None) -> Markup:
+    """A name kept only in Spanish (a category, a unit, what staff wrote): on an English page
+    it is marked ``lang="es-CL"`` so a screen reader pronounces it as Spanish."""
+    if english() and text:
+        return Markup('<span lang="es-CL">%s</span>') % text
+    return escape(text or "")

@@ -97,6 +97,9 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
+        # What residents are told on the pages: the number to text, the OIRS phone line.
+        "SMS_PUBLIC_NUMBER": env.get("SMS_PUBLIC_NUMBER") or "+56 2 2000 0000",
+        "OIRS_PHONE": env.get("OIRS_PHONE") or "+56 2 2000 0100",
         # Operability (README: "Logs and error reports").
         "LOG_FORMAT": log_format,
         "LOG_LEVEL": log_level,

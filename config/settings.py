@@ -26,6 +26,8 @@ class Settings:
     app_env: str
     secret_key: str = field(repr=False)
     public_base_url: str
+    sms_public_number: str
+    oirs_phone: str
     timezone: str
     open311_jurisdiction: str
     # Working hours (an admin may change them; app/tickets/sla.py reads both).

@@ -69,12 +69,12 @@ def test_web_consent_is_kept_with_its_instant_and_wording_version(client, demo):
     assert contact.consent_notify and contact.consent_wording == CONSENT_WORDING_VERSION
     assert contact.consent_at == ticket.created_at and contact.consent_withdrawn_at is None
     form = client.get("/solicitudes/nueva").get_data(as_text=True)
-    assert "Quiero recibir avisos sobre mi solicitud por SMS o correo." in form
+    assert "¿Quiere recibir avisos sobre su solicitud por SMS o correo?" in form
     assert "responder BAJA" in form and "/privacidad" in form
 
 
 def test_no_consent_keeps_no_instant_nor_wording(client, demo):
-    contact = file_request(client, demo, email=EMAIL).contact
+    contact = file_request(client, demo, email=EMAIL, consent="n").contact
     assert not contact.consent_notify
     assert contact.consent_at is None and contact.consent_wording is None
 

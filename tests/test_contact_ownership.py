@@ -43,8 +43,7 @@ def file_on_web(client, session, name, email, mobile, consent=True, description=
         "email": email,
         "mobile": mobile,
     }
-    if consent:
-        data["consent"] = "y"
+    data["consent"] = "y" if consent else "n"
     response = client.post("/solicitudes/nueva", data=data)
     assert response.status_code == 303, response.get_data(as_text=True)[-1500:]
     return session.scalar(select(Ticket).order_by(Ticket.id.desc()))

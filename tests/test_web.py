@@ -22,6 +22,8 @@ def category_id(session, code="luminaria"):
 
 def file_request(client, session, **overrides):
     data = {"category": str(category_id(session)), **FORM, **overrides}
+    if (data.get("email") or data.get("mobile")) and "consent" not in data:
+        data["consent"] = "n"  # the form asks explicitly (leaving a contact is not a yes)
     return client.post("/solicitudes/nueva", data=data)
 
 
@@ -67,8 +69,12 @@ def test_errors_are_summarised_linked_to_their_fields_and_nothing_is_created(cli
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'role="alert"' in html and "Revise lo siguiente" in html
-    for field in ("category", "description", "consent"):
-        assert f'href="#{field}"' in html
+    for field, anchor in (
+        ("category", "category"),
+        ("description", "description"),
+        ("consent", "consent-0"),
+    ):
+        assert f'href="#{anchor}"' in html
         assert re.search(rf'aria-describedby="[^"]*{field}-error[^"]*"', html)
     assert 'aria-invalid="true"' in html
     assert "Para recibir avisos indique su correo o su celular." in html

@@ -39,6 +39,20 @@ class PublicTicket:
     is_late: bool
     waiting_for_resident: bool
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # What the Municipality asked when it is waiting for the resident (shown with the answer box).
+    question: str | None = None
+    # A duplicate: the ticket it repeats, told by its facts, never by its code (that code is
+    # the other resident's secret); None when there is none or its category is sensitive.
+    original: OriginalTicket | None = None
+
+
+@dataclass(frozen=True)
+class OriginalTicket:
+    category: str
+    department: str
+    status: str
+    status_label: str
+    created_at: datetime
 
 
 # How each channel a ticket came through is named to people (the codes are internal).
@@ -109,6 +123,14 @@ def present(session: Session, ticket: Ticket, now: datetime | None = None) -> Pu
     )
     timeline = [entry for e in events if (entry := _entry(e, departments)) is not None]
     is_open = ticket.status in lifecycle.OPEN_STATUSES
+    question = None
+    if ticket.status == lifecycle.WAITING_RESIDENT:
+        asked = [
+            e.body
+            for e in events
+            if e.body and e.kind == "status_changed" and e.to_status == lifecycle.WAITING_RESIDENT
+        ]
+        question = asked[-1] if asked else None
     return PublicTicket(
         code=codes.display(ticket.code),
         public_id=ticket.public_id,
@@ -123,4 +145,19 @@ def present(session: Session, ticket: Ticket, now: datetime | None = None) -> Pu
         is_late=is_open and ticket.sla_paused_at is None and now > ticket.resolution_due_at,
         waiting_for_resident=ticket.status == lifecycle.WAITING_RESIDENT,
         timeline=timeline,
+        question=question,
+        original=_original(ticket),
+    )
+
+
+def _original(ticket: Ticket) -> OriginalTicket | None:
+    original = ticket.duplicate_of if ticket.status == lifecycle.DUPLICATE else None
+    if original is None or original.category.sensitive:
+        return None
+    return OriginalTicket(
+        category=original.category.name,
+        department=original.department.name,
+        status=original.status,
+        status_label=status_label(original.status),
+        created_at=original.created_at,
     )

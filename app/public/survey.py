@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.extensions import db
 from app.public.blueprint import bp
+from app.public.views import EXPIRED, render_error_page
 from app.tickets.codes import display
 from app.tickets.errors import DomainError
 from app.tickets.survey import (
@@ -37,6 +39,22 @@ class SurveyForm(FlaskForm):
         validators=[InputRequired(_l("Elija una nota del 1 al 5."))],
     )
     comment = TextAreaField(_l("Comentario (opcional)"), validators=[Length(max=MAX_COMMENT)])
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error: CSRFError):
+    """The survey sent after its form expired: the same survey with what was chosen and
+    written, a fresh token and a clear message (other public forms: app/public/views.py)."""
+    if request.endpoint != "public.survey":
+        return render_error_page(error)
+    token = request.view_args.get("token", "")
+    try:
+        ticket = ticket_for_token(db.session, token)
+    except DomainError as refused:
+        return render_template("public/survey.html", error=refused.message), 404
+    form = SurveyForm()
+    form.form_errors.append(EXPIRED)
+    return render_template("public/survey.html", code=display(ticket.code), form=form), 400
 
 
 def _not_recorded(error: DomainError, token: str):

@@ -9,6 +9,7 @@ import segno
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +24,7 @@ from app.tickets import NotFound, get_by_code
 from app.tickets.codes import MistypedCode, display, parse
 from app.tickets.lifecycle import WAITING_RESIDENT
 from app.tickets.sla import business_calendar
+from config.settings import settings
 
 
 def describe_target(minutes: int, minutes_per_day: int) -> str:
@@ -80,7 +82,8 @@ def track():
             form.code.errors.append(
                 _(
                     "No encontramos una solicitud con ese número. Revíselo, o consulte en la OIRS "
-                    "(atención presencial) o por teléfono."
+                    "(atención presencial) o al teléfono %(phone)s.",
+                    phone=settings().oirs_phone,
                 )
             )
         except ValueError:
@@ -140,8 +143,9 @@ def _ticket_or_404(code: str) -> Ticket:
             404,
             description=_(
                 "No encontramos una solicitud con el número %(code)s. Revíselo, o consulte en la "
-                "OIRS (atención presencial).",
+                "OIRS (atención presencial) o al teléfono %(phone)s.",
                 code=code,
+                phone=settings().oirs_phone,
             ),
         )
 
@@ -194,6 +198,24 @@ def track_ticket(code: str):
     return page
 
 
+@bp.get("/idioma/<any(es, en):lang>")
+def language(lang: str):
+    """The language switch of every page (public and staff): kept in a cookie, then back to
+    the page it was chosen on (a path on this site only, never another host)."""
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        target = url_for("public.home")
+    response = redirect(target, code=303)
+    response.set_cookie(
+        "lang",
+        lang,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
 @bp.get("/s/<code>")
 def short_link(code: str):
     """The short tracking link used in SMS (every character counts there)."""
@@ -222,6 +244,11 @@ def favicon():
     """Browsers ask for /favicon.ico on every site; pages also link the SVG (``rel=icon``)."""
     return current_app.send_static_file("favicon.ico")
 
+
+EXPIRED = _l(
+    "El formulario venció (pasó mucho tiempo desde que lo abrió). Conservamos lo que escribió: "
+    "revíselo y envíelo otra vez."
+)
 
 ERROR_TEMPLATES = {
     400: "errors/400.html",

@@ -21,9 +21,11 @@ from app.tickets.permissions import Actor, require
 from app.tickets.proof import NOTICES, ResidentProof, trace
 from app.tickets.service import _flush
 
-CONSENT_WORDING_VERSION = "2026-11-v1"
-# The wording of that version: the web form (the person reads it) and the counter (staff ask).
-WEB_CONSENT_TEXT = N_("Quiero recibir avisos sobre mi solicitud por SMS o correo.")
+CONSENT_WORDING_VERSION = "2026-11-v2"
+# The wording of that version: the web form (the person reads it and answers Sí or No: leaving
+# a mobile or an email is not taken as a yes) and the counter (staff ask).
+# v1 (until 2026-11): a checkbox "Quiero recibir avisos sobre mi solicitud por SMS o correo."
+WEB_CONSENT_TEXT = N_("¿Quiere recibir avisos sobre su solicitud por SMS o correo?")
 COUNTER_CONSENT_TEXT = N_("Acepta recibir avisos por SMS o correo")
 WITHDRAWAL_HINT = N_(
     "Puede dejar de recibirlos cuando quiera: cada correo trae un enlace para darse de baja, "

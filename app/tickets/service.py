@@ -20,7 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
 from app.tickets import codes, lifecycle, rights, sla
-from app.tickets.contacts import given_contact
+from app.tickets.contacts import (
+    given_contact,
+    normalize_email,
+    normalize_mobile,
+    normalize_rut,
+)
 from app.tickets.errors import (
     InvalidTransition,
     NotFound,
@@ -117,20 +122,66 @@ def _new_code(session: Session) -> str:
     raise RuntimeError("could not draw a free ticket code")  # 40 bits: practically unreachable
 
 
-def _validate_intake(session: Session, intake: TicketIntake) -> tuple[Category, str]:
-    category = session.get(Category, intake.category_id)
+def _valid_category(session: Session, intake: TicketIntake) -> Category:
+    category = session.get(Category, intake.category_id) if intake.category_id else None
     if category is None or not category.active:
         raise ValidationFailed("Elija una categoría de la lista.", field="category")
+    return category
+
+
+def _valid_description(intake: TicketIntake) -> str:
     description = _clean_text(intake.description, field_name="description", required=True)
     if len(description) < MIN_DESCRIPTION:
         raise ValidationFailed(
             "Describa su solicitud con un poco más de detalle.", field="description"
         )
+    return description
+
+
+def _check_location(intake: TicketIntake) -> None:
     if (intake.lat is None) != (intake.lon is None):
         raise ValidationFailed("La ubicación necesita latitud y longitud.", field="lat")
     if intake.lat is not None and not (-90 <= intake.lat <= 90 and -180 <= intake.lon <= 180):
         raise ValidationFailed("La ubicación no es válida.", field="lat")
+
+
+def _validate_intake(session: Session, intake: TicketIntake) -> tuple[Category, str]:
+    category = _valid_category(session, intake)
+    description = _valid_description(intake)
+    _check_location(intake)
     return category, description
+
+
+def _collect(problems: list[ValidationFailed], check, *args, **kwargs) -> Any:
+    """Run one check; a refusal is added to ``problems`` instead of raised."""
+    try:
+        return check(*args, **kwargs)
+    except ValidationFailed as problem:
+        problems.append(problem)
+        return None
+
+
+def intake_problems(session: Session, intake: TicketIntake) -> list[ValidationFailed]:
+    """Every reason ``open_ticket`` would refuse this intake, all at once (it raises the first):
+    a form shows them together on the first submit instead of one group per try."""
+    problems: list[ValidationFailed] = []
+    category = _collect(problems, _valid_category, session, intake)
+    _collect(problems, _valid_description, intake)
+    _collect(problems, _check_location, intake)
+    _collect(problems, normalize_rut, intake.rut)
+    _collect(problems, normalize_mobile, intake.mobile)
+    _collect(problems, normalize_email, intake.email)
+    if category is not None:
+        _collect(
+            problems,
+            rights.check_intake,
+            category,
+            intake.channel,
+            mobile=intake.mobile,
+            email=intake.email,
+            rut_attested=intake.rut_attested,
+        )
+    return problems
 
 
 @dataclass(frozen=True)

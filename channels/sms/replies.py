@@ -10,6 +10,7 @@ from flask import current_app
 
 from app.notices.sms_text import to_gsm
 from app.tickets.codes import display
+from config.settings import settings
 
 SENDER = "Municipalidad de Peñalolén"
 # Accents that force UCS-2 are folded (é, ñ, ü, ¿, ¡ stay): the outbox's own converter.
@@ -81,8 +82,9 @@ def opted_in() -> str:
 
 def help_text() -> str:
     return gsm(
-        f"{SENDER}: envie su solicitud contando que pasa y donde. ESTADO y el numero: ver su "
-        f"solicitud. BAJA: no recibir SMS. Web: {current_app.config['PUBLIC_BASE_URL']}"
+        f"{SENDER}: envie su solicitud al {settings().sms_public_number} contando que pasa y "
+        "donde. ESTADO y el numero: ver su solicitud. BAJA: no recibir SMS. "
+        f"Web: {current_app.config['PUBLIC_BASE_URL']}"
     )
 
 

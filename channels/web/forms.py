@@ -2,15 +2,71 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.inputs import bounded_int
 from app.photos.uploads import photos_field
 from app.tickets.consent import WEB_CONSENT_TEXT, WITHDRAWAL_HINT
 from app.tickets.service import MAX_DESCRIPTION
+
+# Loosely Chile, Easter Island included: a typo (a lost minus, a decimal comma read as a
+# thousands separator: -334853) lands outside and is named, instead of a point at sea.
+LATITUDES = (-56.0, -17.0)
+LONGITUDES = (-110.0, -66.0)
+_COORDINATE = re.compile(r"[+-]?\d{1,3}([.,]\d+)?")
+
+
+def parse_coordinate(text: str | None) -> float | None:
+    """``-33,4853`` (decimal comma, as Chileans write it) or ``-33.4853``; blank is None;
+    anything else is ValueError."""
+    text = (text or "").strip().replace(" ", "").replace("\u2212", "-")
+    if not text:
+        return None
+    if not _COORDINATE.fullmatch(text):
+        raise ValueError(text)
+    return float(text.replace(",", "."))
+
+
+class CoordinateField(StringField):
+    """A coordinate typed as text (``inputmode=decimal``): ``data`` is a float or None."""
+
+    def __init__(self, label, bounds: tuple[float, float], message, **kwargs):
+        super().__init__(label, **kwargs)
+        self.bounds = bounds
+        self.message = message
+        self.typed = ""
+
+    def process_formdata(self, valuelist):
+        self.typed = valuelist[0] if valuelist else ""
+        try:
+            self.data = parse_coordinate(self.typed)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+        low, high = self.bounds
+        if self.data is not None and not low <= self.data <= high:
+            self.data = None
+            raise ValueError(self.message)
+
+    def _value(self) -> str:
+        if self.raw_data:  # what the person typed, as typed (a comma stays a comma)
+            return self.typed
+        return "" if self.data is None else str(self.data)
+
+
+NOTICES_YES, NOTICES_NO = "y", "n"
 
 
 class NewRequestForm(FlaskForm):
@@ -37,13 +93,19 @@ class NewRequestForm(FlaskForm):
         description=_l("Por ejemplo: Av. Grecia 8735, frente a la plaza."),
         validators=[Optional(), Length(max=300)],
     )
-    lat = FloatField(
+    lat = CoordinateField(
         _l("Latitud (opcional)"),
-        validators=[Optional(), NumberRange(-90, 90, _l("La latitud no es válida."))],
+        LATITUDES,
+        _l("Escriba la latitud como número entre -56 y -17, por ejemplo -33,4853."),
+        description=_l("En Peñalolén es cercana a -33,48. Puede usar coma o punto."),
+        validators=[Optional()],
     )
-    lon = FloatField(
+    lon = CoordinateField(
         _l("Longitud (opcional)"),
-        validators=[Optional(), NumberRange(-180, 180, _l("La longitud no es válida."))],
+        LONGITUDES,
+        _l("Escriba la longitud como número entre -110 y -66, por ejemplo -70,5380."),
+        description=_l("En Peñalolén es cercana a -70,54. Puede usar coma o punto."),
+        validators=[Optional()],
     )
     photos = photos_field()
     photo_location = BooleanField(
@@ -59,7 +121,15 @@ class NewRequestForm(FlaskForm):
         description=_l("Por ejemplo: 9 8765 4321."),
         validators=[Optional(), Length(max=30)],
     )
-    consent = BooleanField(_l(WEB_CONSENT_TEXT), description=_l(WITHDRAWAL_HINT))
+    consent = RadioField(
+        _l(WEB_CONSENT_TEXT),
+        choices=[
+            SelectChoice(NOTICES_YES, _l("Sí, quiero recibir avisos")),
+            SelectChoice(NOTICES_NO, _l("No, no quiero avisos")),
+        ],
+        validate_choice=False,  # checked below: required only with a mobile or an email
+        description=_l(WITHDRAWAL_HINT),
+    )
     # Honeypot: hidden from people (and from screen readers); bots fill it in.
     website = StringField(_l("No complete este campo"))
 
@@ -69,9 +139,25 @@ class NewRequestForm(FlaskForm):
             raise ValidationError(_l("Elija el tema de su solicitud."))
 
     def validate_consent(self, field):
-        if field.data and not (self.email.data or self.mobile.data):
+        contact = (self.email.data or "").strip() or (self.mobile.data or "").strip()
+        if field.data not in (NOTICES_YES, NOTICES_NO, None):
+            raise ValidationError(_l("Elija si quiere recibir avisos."))
+        if field.data is None and contact:
+            raise ValidationError(
+                _l("Dejó un correo o un celular: elija si quiere recibir avisos o no.")
+            )
+        if field.data == NOTICES_YES and not contact:
             raise ValidationError(_l("Para recibir avisos indique su correo o su celular."))
 
-    def validate_lon(self, field):
-        if (self.lat.data is None) != (field.data is None):
-            raise ValidationError(_l("Indique latitud y longitud, o ninguna de las dos."))
+    @property
+    def wants_notices(self) -> bool:
+        return self.consent.data == NOTICES_YES
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        lat, lon = self.lat, self.lon
+        if not (lat.errors or lon.errors) and (lat.data is None) != (lon.data is None):
+            missing = lon if lon.data is None else lat  # the error goes where it is fixed
+            missing.errors.append(_l("Indique latitud y longitud, o ninguna de las dos."))
+            valid = False
+        return valid

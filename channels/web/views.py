@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from app.catalog import preselected_category
-from app.database import retry_transient
 from app.extensions import db, limiter, lookup_limit
-from app.forms import category_choices, show_domain_error
+from app.forms import category_choices, show_domain_error, show_domain_errors
+from app.notices.outbox import resident_channel
 from app.photos.service import attach
 from app.photos.storage import photo_storage
 from app.photos.uploads import chosen_photos, photo_location
@@ -16,7 +17,7 @@ from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act
 from app.public.presenters import present
-from app.public.views import render_tracking
+from app.public.views import EXPIRED, render_error_page, render_tracking
 from app.tickets import (
     RESIDENT,
     DomainError,
@@ -24,12 +25,15 @@ from app.tickets import (
     TicketIntake,
     ValidationFailed,
     get_by_code,
+    intake_problems,
     open_ticket,
     resident_reply,
 )
+from app.tickets.access_codes import mask
 from app.tickets.codes import CodeError, display
 from app.tickets.consent import CONSENT_WORDING_VERSION
 from app.tickets.proof import REPLY
+from app.transaction import transaction
 from channels.web.blueprint import bp
 from channels.web.forms import NewRequestForm
 from config.settings import settings
@@ -39,46 +43,80 @@ def intake_limit() -> str:
     return settings().web_intake_rate_limit
 
 
+def intake_from(form: NewRequestForm, lat: float | None, lon: float | None) -> TicketIntake:
+    return TicketIntake(
+        channel="web",
+        category_id=form.category.data,
+        description=form.description.data,
+        address=form.address.data,
+        lat=lat,
+        lon=lon,
+        name=form.name.data,
+        email=form.email.data,
+        mobile=form.mobile.data,
+        consent_notify=form.wants_notices,
+        consent_wording=CONSENT_WORDING_VERSION,
+    )
+
+
+def _form_again(error: DomainError):
+    """The domain refused at the last moment (rolled back): the form again, as typed."""
+    if not isinstance(error, ValidationFailed):
+        return None
+    form = NewRequestForm()
+    form.category.choices = category_choices(db.session)
+    form.validate()
+    show_domain_error(form, error)
+    return render_template("web/new_request.html", form=form), 422
+
+
 @bp.route("/solicitudes/nueva", methods=["GET", "POST"])
 @limiter.limit(intake_limit, methods=["POST"])
-@retry_transient
+@transaction(on_error=_form_again)
 def new_request():
     form = NewRequestForm()
     form.category.choices = category_choices(db.session)
     if request.method == "POST" and form.website.data:
         abort(400)  # the honeypot was filled in: a bot, not a person
-    valid = form.validate_on_submit()
-    images = chosen_photos(form.photos) if request.method == "POST" else []
-    if valid and images is not None:
+    if form.is_submitted():
+        # The form's checks and the domain's together: every problem on the first submit.
+        form_ok = form.validate()
+        images = chosen_photos(form.photos)  # None: a photo was refused (its error is shown)
         lat, lon = form.lat.data, form.lon.data
-        if lat is None and form.photo_location.data:
+        if lat is None and form.photo_location.data and images:
             lat, lon = photo_location(images) or (None, None)
-        intake = TicketIntake(
-            channel="web",
-            category_id=form.category.data,
-            description=form.description.data,
-            address=form.address.data,
-            lat=lat,
-            lon=lon,
-            name=form.name.data,
-            email=form.email.data,
-            mobile=form.mobile.data,
-            consent_notify=form.consent.data,
-            consent_wording=CONSENT_WORDING_VERSION,
-        )
-        try:
+        intake = intake_from(form, lat, lon)
+        problems = intake_problems(db.session, intake)
+        show_domain_errors(form, problems)
+        if form_ok and not problems and images is not None:
             ticket = open_ticket(db.session, intake, RESIDENT)
             attach(db.session, photo_storage(), ticket, images, source="web")
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             return redirect(url_for("web.received", code=display(ticket.code)), code=303)
-    elif request.method == "GET":
+    else:
         form.category.data = preselected_category(db.session, request.args.get("categoria"))
     status = 422 if request.method == "POST" else 200
     return render_template("web/new_request.html", form=form), status
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error: CSRFError):
+    """An expired or missing CSRF token: the same form again, with what was typed (never
+    saved: the request is refused), a fresh token and a message saying what to do."""
+    if request.endpoint == "web.new_request" and not request.form.get("website"):
+        form = NewRequestForm()
+        form.category.choices = category_choices(db.session)
+        form.form_errors.append(EXPIRED)
+        return render_template("web/new_request.html", form=form), 400
+    if request.endpoint == "web.reply":
+        try:
+            ticket = get_by_code(db.session, request.view_args.get("code", ""))
+        except (CodeError, DomainError):
+            abort(404)
+        if may_act(ticket, REPLY):
+            form = ReplyForm()
+            form.form_errors.append(EXPIRED)
+            return render_tracking(ticket, reply_form=form, status=400)
+    return render_error_page(error)
 
 
 @bp.get("/solicitudes/recibida/<code>")
@@ -88,12 +126,39 @@ def received(code: str):
         ticket = get_by_code(db.session, code)
     except (CodeError, DomainError):
         abort(404)
-    return render_template("web/received.html", ticket=present(db.session, ticket))
+    return render_template(
+        "web/received.html", ticket=present(db.session, ticket), notices=notices_to(ticket)
+    )
+
+
+def notices_to(ticket) -> dict | None:
+    """Whether and where this ticket's notices go, masked as on the verification page (this
+    page opens with the code alone: enough to recognise the address, not to copy it)."""
+    contact = ticket.contact
+    if contact is None or not (contact.mobile or contact.email):
+        return None
+    target = resident_channel(db.session, ticket)
+    return {
+        "asked": bool(contact.consent_notify),
+        "channel": target[0] if target else None,
+        "masked": mask(*target) if target else None,
+    }
+
+
+def _reply_refused(error: DomainError, code: str):
+    """The ticket closed meanwhile: the page again, the text kept. Anything else (a staff change
+    at the same moment: the reply has no version) goes on and is retried once."""
+    if not isinstance(error, InvalidTransition):
+        return None
+    ticket = get_by_code(db.session, code)
+    form = ReplyForm()
+    form.body.errors = [_(error.message)]
+    return render_tracking(ticket, reply_form=form, status=422)
 
 
 @bp.post("/seguimiento/<code>/responder")
 @limiter.limit(intake_limit)
-@retry_transient  # also when a staff change lands at the same moment (the reply has no version)
+@transaction(on_error=_reply_refused)
 def reply(code: str):
     try:
         ticket = get_by_code(db.session, code)
@@ -103,13 +168,7 @@ def reply(code: str):
         return proof_required(ticket)
     form = ReplyForm()
     if form.validate_on_submit():
-        try:
-            resident_reply(db.session, ticket, form.body.data, proof=browser_proof(ticket))
-        except InvalidTransition as error:
-            db.session.rollback()
-            form.body.errors.append(_(error.message))
-        else:
-            db.session.commit()
-            flash(_("Gracias. Recibimos su respuesta y su solicitud volvió a estar en proceso."))
-            return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
+        resident_reply(db.session, ticket, form.body.data, proof=browser_proof(ticket))
+        flash(_("Gracias. Recibimos su respuesta y su solicitud volvió a estar en proceso."))
+        return redirect(url_for("public.track_ticket", code=display(ticket.code)), code=303)
     return render_tracking(ticket, reply_form=form, status=422)
