@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from tests.browser.test_staff_flow import log_in
+
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 
 
 def test_transparency_and_dashboard_are_accessible(browser, site, demo, axe_check):
@@ -19,11 +24,15 @@ def test_transparency_and_dashboard_are_accessible(browser, site, demo, axe_chec
     axe_check(page, "transparency page")
     public.close()
 
-    staff = browser.new_context(locale="es-CL", viewport={"width": 1280, "height": 900})
-    page = staff.new_page()
-    log_in(page, site, "jefatura@demo.penalolen.cl")
-    page.get_by_role("link", name="Tablero").click()
-    page.wait_for_url(site + "/staff/dashboard")
-    assert page.locator("svg.chart").count() >= 6
-    axe_check(page, "head's dashboard")
-    staff.close()
+    for width, height in ((1280, 900), (360, 740)):
+        staff = browser.new_context(locale="es-CL", viewport={"width": width, "height": height})
+        page = staff.new_page()
+        log_in(page, site, "jefatura@demo.penalolen.cl")
+        page.get_by_role("link", name="Tablero").click()
+        page.wait_for_url(site + "/staff/dashboard")
+        assert page.locator("svg.chart").count() >= 6
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+        axe_check(page, f"head's dashboard at {width} px")
+        if os.environ.get("SCREENSHOTS"):  # docs/screens/ (README, "Pantallas")
+            page.screenshot(path=str(SCREENS / f"head-dashboard-{width}.png"), full_page=True)
+        staff.close()
