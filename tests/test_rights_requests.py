@@ -359,3 +359,30 @@ def test_the_public_api_view_shows_the_extended_due(client, demo, login):
     view = client.get(f"/api/v1/tickets/{display(ticket.code)}").get_json()
     expected = re.sub(r"\+00:00$", "", ticket.resolution_due_at.isoformat())
     assert expected[:16] in (view.get("expected_at") or "")
+
+
+def test_compliance_measures_an_extended_request_against_its_extended_target(demo, make_ticket):
+    """Answered in 20 business days after a 15-day extension: on time on the dashboards."""
+    from datetime import timedelta
+
+    from app.dashboards.figures import clock
+    from app.dashboards.periods import period
+    from app.dashboards.scope import Scope
+    from app.models import utcnow
+
+    rights = category(demo, "datos_acceso")
+    per_day = business_calendar(demo).minutes_per_day
+    ticket = make_ticket(rights, email=EMAIL, consent_notify=True, now=utcnow())
+    now = utcnow()
+    ticket.status, ticket.resolved_at = "resolved", now
+    ticket.resolution_business_minutes = 20 * per_day
+    ticket.resolution_calendar_minutes = 28 * 24 * 60
+    scope = Scope(
+        span=period((now - timedelta(days=2)).date(), now.date(), "America/Santiago"),
+        department_id=rights.department_id,
+    )
+    demo.flush()
+    assert clock(demo, scope, "resolution").within_target == 0  # late against 15 days
+    ticket.resolution_extension_minutes = 15 * per_day
+    demo.flush()
+    assert clock(demo, scope, "resolution").within_target == 1  # on time against 30

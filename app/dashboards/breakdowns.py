@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.dashboards.figures import MINUTES_PER_HOUR, ratio
+from app.dashboards.figures import MINUTES_PER_HOUR, RESOLUTION_TARGET, ratio
 from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import day_boundaries, week_starts
 from app.dashboards.scope import Scope, in_span
@@ -68,7 +68,7 @@ def breaches_by_category(session: Session, scope: Scope, limit: int = 5) -> list
     )
     resolution = func.sum(
         case(
-            (resolved_in & (Ticket.resolution_business_minutes > Category.resolution_minutes), 1),
+            (resolved_in & (Ticket.resolution_business_minutes > RESOLUTION_TARGET), 1),
             else_=0,
         )
     )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select
 
+from app.dashboards.figures import RESOLUTION_TARGET
 from app.dashboards.periods import AGING_BUCKETS, aging_boundaries, day_boundaries
 from app.inputs import bounded_date, bounded_int
 from app.models import Category, Ticket
@@ -23,7 +24,7 @@ DRILL_KEYS = (
 )
 BREACHED = {
     "primera_respuesta": (Ticket.first_response_business_minutes, Category.first_response_minutes),
-    "resolucion": (Ticket.resolution_business_minutes, Category.resolution_minutes),
+    "resolucion": (Ticket.resolution_business_minutes, RESOLUTION_TARGET),
 }
 
 
