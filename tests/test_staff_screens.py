@@ -119,6 +119,20 @@ def test_counter_keeps_a_rut_with_a_wrong_check_digit_and_says_so(client, demo, 
     assert focused(page) == "buscar" and 'aria-invalid="true"' in tag(page, "buscar")
 
 
+def test_counter_shows_every_problem_on_the_first_submit(client, demo, login):
+    login(user(demo, "meson@demo.penalolen.cl"))
+    response = client.post(
+        "/staff/counter",
+        data={"source": "counter", "rut": "12.345.678-9", "mobile": "12", "email": "x@"},
+    )
+    page = text(response)
+    assert response.status_code == 422
+    summary = page[page.index('id="errores"') :]
+    summary = summary[: summary.index("</div>")]
+    # the form's own (topic, description) and the domain's (RUT, mobile, email) together
+    assert summary.count("<li>") >= 5, summary
+
+
 def test_counter_puts_the_cursor_where_the_next_keystroke_goes(client, demo, login):
     login(user(demo, "meson@demo.penalolen.cl"))
     fresh = text(client.get("/staff/counter"))

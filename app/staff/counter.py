@@ -9,7 +9,7 @@ from stdnum.cl import rut as stdnum_rut
 
 from app.catalog import grouped_categories
 from app.extensions import db
-from app.forms import category_choices, show_domain_error
+from app.forms import category_choices, show_domain_error, show_domain_errors
 from app.models import Contact
 from app.photos.service import attach
 from app.photos.storage import photo_storage
@@ -26,6 +26,7 @@ from app.tickets import (
     TicketIntake,
     ValidationFailed,
     get_by_code,
+    intake_problems,
     may_see_contact,
     open_ticket,
     require,
@@ -162,7 +163,9 @@ def counter():
     form = _counter_form()
     valid = form.validate_on_submit()
     images = chosen_photos(form.photos) if request.method == "POST" else []
-    if valid and images is not None:  # None: a photo was refused (its error is on the field)
+    problems = intake_problems(db.session, _intake(form)) if form.is_submitted() else []
+    show_domain_errors(form, problems)  # every problem on the first submit, a queue waits
+    if valid and not problems and images is not None:  # None: a photo was refused
         ticket = open_ticket(db.session, _intake(form), actor)
         attach(db.session, photo_storage(), ticket, images, source="counter")
         return redirect(url_for("staff.counter_receipt", code=display(ticket.code)), code=303)
