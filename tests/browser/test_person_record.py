@@ -34,7 +34,11 @@ def test_counter_candidates_and_a_recorded_change(browser, site, axe_check):
     page.goto(site + "/staff/counter?buscar=12345678-5")
     assert "Personas registradas con ese dato" in page.content()
     axe_check(page, "counter candidates")
-    page.get_by_role("link", name="Ver registro").click()
+    # The record opens in another tab: the half-filled counter form stays where it was.
+    with context.expect_page() as opened:
+        page.get_by_role("link", name=re.compile("Ver registro")).click()
+    page = opened.value
+    page.wait_for_load_state()
     axe_check(page, "person record")
     page.fill("#name", "Ana María Torres")
     page.fill("#reason", "Corrige su nombre con la cédula a la vista")
@@ -53,7 +57,7 @@ def test_confirming_an_email_on_a_phone(page, site, demo, axe_check):
     page.select_option("#category", label="Luminaria apagada o dañada")
     page.fill("#description", "Poste apagado frente a mi casa")
     page.fill("#email", "vecina@example.cl")
-    page.check("#consent")
+    page.get_by_label("Sí, quiero recibir avisos").check()
     with page.expect_navigation():
         page.locator("form button[type=submit]").first.click()
     demo.expire_all()

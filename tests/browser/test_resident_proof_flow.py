@@ -19,7 +19,7 @@ def waiting_ticket(site_session, page, site) -> Ticket:
     page.select_option("#category", value=str(category.id))
     page.fill("#description", "La luminaria frente al pasaje está apagada hace días.")
     page.fill("#mobile", "987654321")
-    page.check("#consent")
+    page.get_by_label("Sí, quiero recibir avisos").check()
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/solicitudes/recibida/"))
     ticket = site_session.scalar(select(Ticket))
