@@ -20,7 +20,7 @@ from app.models.privacy import REDACTION_SCOPES, Redaction
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
 from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
-from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketEvent
+from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketCount, TicketEvent
 
 __all__ = [
     "AccessLogEntry",
@@ -58,6 +58,7 @@ __all__ = [
     "StaffUser",
     "Ticket",
     "TicketContact",
+    "TicketCount",
     "TicketEvent",
     "UTCDateTime",
     "utcnow",

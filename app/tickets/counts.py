@@ -1,0 +1,103 @@
+"""Tickets per department and status, kept exact in the same flush as the change.
+
+Every flush that adds a ticket, changes its status or its department, or deletes it adds the
+difference to ``ticket_counts`` (one row per department × status) before the transaction
+commits: the counts commit or roll back with the change. Concurrent changes serialize on the
+counter rows (``UPDATE ... SET tickets = tickets + n``), taken in one order (sorted keys) so two
+transactions never wait on each other crosswise. Bulk statements that bypass the ORM (the
+benchmarks' loads) call ``rebuild`` afterwards; the migration that made the table backfilled it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import Connection, delete, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.models import Ticket, TicketCount
+from app.models.tickets import OPEN_STATUSES
+
+Key = tuple[int, str]
+
+
+def _before(ticket: Ticket, name: str):
+    history = inspect(ticket).attrs[name].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return getattr(ticket, name)
+
+
+def _deltas(session: Session) -> Counter[Key]:
+    deltas: Counter[Key] = Counter()
+    for obj in session.new:
+        if isinstance(obj, Ticket):
+            deltas[(obj.department_id, obj.status)] += 1
+    for obj in session.dirty:
+        if not isinstance(obj, Ticket) or obj in session.deleted:
+            continue
+        attrs = inspect(obj).attrs
+        if attrs.department_id.history.has_changes() or attrs.status.history.has_changes():
+            old = (_before(obj, "department_id"), _before(obj, "status"))
+            new = (obj.department_id, obj.status)
+            if old != new:
+                deltas[old] -= 1
+                deltas[new] += 1
+    for obj in session.deleted:
+        if isinstance(obj, Ticket):
+            deltas[(_before(obj, "department_id"), _before(obj, "status"))] -= 1
+    return deltas
+
+
+def _upsert(connection: Connection, department_id: int, status: str, change: int) -> None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(TicketCount).values(
+        department_id=department_id, status=status, tickets=change
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[TicketCount.department_id, TicketCount.status],
+            set_={"tickets": TicketCount.tickets + statement.excluded.tickets},
+        )
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _count(session: Session, _context) -> None:
+    """In the flush's own transaction, after the tickets' rows were written (their row locks
+    come first), with the pre-flush history still readable."""
+    changes = sorted((key, n) for key, n in _deltas(session).items() if n)
+    if not changes:
+        return
+    connection = session.connection()
+    for (department_id, status), change in changes:
+        _upsert(connection, department_id, status, change)
+
+
+def rebuild(connection: Connection) -> None:
+    """Recount from the tickets table (after bulk loads; the migration's backfill)."""
+    connection.execute(delete(TicketCount))
+    rows = connection.execute(
+        select(Ticket.department_id, Ticket.status, func.count()).group_by(
+            Ticket.department_id, Ticket.status
+        )
+    ).all()
+    if rows:
+        connection.execute(
+            TicketCount.__table__.insert(),
+            [{"department_id": d, "status": s, "tickets": n} for d, s, n in rows],
+        )
+
+
+def open_counts(session: Session, department_where) -> dict[str, int]:
+    """Open tickets by status over the counter rows ``department_where`` selects."""
+    return dict(
+        session.execute(
+            select(TicketCount.status, func.sum(TicketCount.tickets))
+            .where(TicketCount.status.in_(OPEN_STATUSES), department_where)
+            .group_by(TicketCount.status)
+        ).all()
+    )
