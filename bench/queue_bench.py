@@ -23,7 +23,9 @@ from bench.dashboard import interleaved  # noqa: E402
 from bench.dashboard_data import load_desk, vacuum  # noqa: E402
 from bench.harness import scratch_database, table  # noqa: E402
 
-OPEN_PREDICATE = "status IN ('new', 'in_progress', 'waiting_resident')"
+OPEN_BACKLOG = text(
+    "SELECT count(*) FROM tickets WHERE status IN ('new', 'in_progress', 'waiting_resident')"
+)
 
 
 def pages(client, category_id: int) -> dict[str, str]:
@@ -127,7 +129,7 @@ def reopen(engine, open_tickets: int) -> None:
 
 def open_backlog(engine) -> int:
     with engine.connect() as connection:
-        return connection.scalar(text(f"SELECT count(*) FROM tickets WHERE {OPEN_PREDICATE}"))
+        return connection.scalar(OPEN_BACKLOG)
 
 
 def main() -> int:
