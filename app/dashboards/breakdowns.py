@@ -12,31 +12,36 @@ from sqlalchemy.orm import Session
 from app.dashboards.figures import MINUTES_PER_HOUR, ratio
 from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import day_boundaries, week_starts
+from app.dashboards.rollups import tally
 from app.dashboards.scope import Scope, in_span
 from app.models import Category, SatisfactionRating, Ticket
 
 
 def by_channel(session: Session, scope: Scope) -> list[tuple[str, int]]:
-    rows = session.execute(
-        select(Ticket.channel, func.count())
-        .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
-        .group_by(Ticket.channel)
-        .order_by(func.count().desc(), Ticket.channel)
-    ).all()
+    """Received per channel (daily rollups and today's delta), most first."""
+    counts = tally(session, scope, ["received"], "channel")
+    rows = sorted(((channel, v[0]) for channel, v in counts.items() if v[0]), key=_most_first)
     return [(channel, int(count)) for channel, count in rows]
 
 
+def _most_first(row) -> tuple:
+    return (-row[-1], row[0])
+
+
 def by_category(session: Session, scope: Scope, limit: int = 15) -> list[tuple[int, str, int]]:
-    rows = session.execute(
-        select(Category.id, Category.name, func.count())
-        .select_from(Ticket)
-        .join(Category, Category.id == Ticket.category_id)
-        .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
-        .group_by(Category.id, Category.name)
-        .order_by(func.count().desc(), Category.name)
-        .limit(limit)
-    ).all()
-    return [(category_id, name, int(count)) for category_id, name, count in rows]
+    """Received per category (daily rollups and today's delta), most first, then by name."""
+    counts = {
+        k: v[0] for k, v in tally(session, scope, ["received"], "category_id").items() if v[0]
+    }
+    names = (
+        dict(
+            session.execute(select(Category.id, Category.name).where(Category.id.in_(counts))).all()
+        )
+        if counts
+        else {}
+    )
+    rows = sorted(((names[k], k, n) for k, n in counts.items()), key=lambda r: (-r[2], r[0]))
+    return [(category_id, name, int(count)) for name, category_id, count in rows[:limit]]
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import AGING_BUCKETS, aging_boundaries
+from app.dashboards.rollups import tally
 from app.dashboards.scope import Scope, in_span
 from app.models import Category, Department, SatisfactionRating, Ticket
 from app.tickets.calendar import BusinessCalendar
-from app.tickets.lifecycle import DUPLICATE, OPEN_STATUSES
+from app.tickets.lifecycle import OPEN_STATUSES
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * 60
@@ -32,14 +33,6 @@ MINUTES_PER_DAY = 24 * 60
 
 def ratio(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def _count(session: Session, statement: Select) -> int:
-    return int(session.scalar(statement) or 0)
-
-
-def within(value, target):
-    return func.coalesce(func.sum(case((value <= target, 1), else_=0)), 0)
 
 
 @dataclass(frozen=True)
@@ -54,22 +47,21 @@ class Summary:
 
 
 def summary(session: Session, scope: Scope, now: datetime) -> Summary:
-    conditions = scope.conditions()
-    received = select(func.count()).where(*conditions, *in_span(Ticket.created_at, scope.span))
-    resolved = select(func.count()).where(*conditions, *in_span(Ticket.resolved_at, scope.span))
-    duplicates = select(func.count()).where(
-        *conditions, Ticket.status == DUPLICATE, *in_span(Ticket.created_at, scope.span)
-    )
+    """Received, resolved and duplicates from the daily rollups and today's delta (exact: see
+    app/dashboards/rollups.py); the backlog now from the open tickets."""
+    received, resolved, duplicates = tally(
+        session, scope, ["received", "resolved", "duplicates"]
+    ).get(None, [0, 0, 0])
     overdue = case((and_(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None)), 1), else_=0)
     backlog_row = session.execute(
         select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
-            *conditions, Ticket.status.in_(OPEN_STATUSES)
+            *scope.conditions(), Ticket.status.in_(OPEN_STATUSES)
         )
     ).one()
     return Summary(
-        received=_count(session, received),
-        resolved=_count(session, resolved),
-        duplicates=_count(session, duplicates),
+        received=received,
+        resolved=resolved,
+        duplicates=duplicates,
         backlog=int(backlog_row[0]),
         overdue=int(backlog_row[1]),
     )
@@ -112,31 +104,28 @@ class Clock:
         return ratio(self.within_target, self.stopped)
 
 
-CLOCKS = {
+CLOCKS = {  # (stopped at, business minutes, calendar minutes, target, rollup measures)
     "first_response": (
         Ticket.first_responded_at,
         Ticket.first_response_business_minutes,
         Ticket.first_response_calendar_minutes,
         Category.first_response_minutes,
+        ["first_responded", "first_within"],
     ),
     "resolution": (
         Ticket.resolved_at,
         Ticket.resolution_business_minutes,
         Ticket.resolution_calendar_minutes,
         Category.resolution_minutes,
+        ["resolved", "resolved_within"],
     ),
 }
 
 
 def clock(session: Session, scope: Scope, name: str) -> Clock:
-    stopped_at, business, calendar_minutes, target = CLOCKS[name]
+    stopped_at, business, calendar_minutes, _, measures = CLOCKS[name]
     conditions = [*scope.conditions(), *in_span(stopped_at, scope.span)]
-    stopped, within_target = session.execute(
-        select(func.count(), within(business, target))
-        .select_from(Ticket)
-        .join(Category, Category.id == Ticket.category_id)
-        .where(*conditions)
-    ).one()
+    stopped, within_target = tally(session, scope, measures).get(None, [0, 0])
     source = select(
         literal(0).label("group"), business.label("business"), calendar_minutes.label("calendar")
     ).where(*conditions)
@@ -182,27 +171,11 @@ def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
     Highlighted departments first, then by name."""
     conditions = scope.conditions()
     resolved_in = [*conditions, *in_span(Ticket.resolved_at, scope.span)]
-    received = dict(
-        session.execute(
-            select(Ticket.department_id, func.count())
-            .where(*conditions, *in_span(Ticket.created_at, scope.span))
-            .group_by(Ticket.department_id)
-        ).all()
-    )
-    resolved = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                Ticket.department_id,
-                func.count(),
-                within(Ticket.resolution_business_minutes, Category.resolution_minutes),
-            )
-            .select_from(Ticket)
-            .join(Category, Category.id == Ticket.category_id)
-            .where(*resolved_in)
-            .group_by(Ticket.department_id)
-        )
+    received = {
+        key: values[0]
+        for key, values in tally(session, scope, ["received"], "department_id").items()
     }
+    resolved = tally(session, scope, ["resolved", "resolved_within"], "department_id")
     medians = percentiles(
         session,
         select(

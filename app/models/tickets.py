@@ -129,8 +129,9 @@ class Ticket(Base):
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    first_responded_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
+    # active_history: the rollups' dirty days (app/tickets/counts.py) need the old instants.
+    first_responded_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(active_history=True)
     closed_at: Mapped[datetime | None]
 
     # SLA: due instants (indexed, so "overdue" is a range query), the pause bookkeeping, and

@@ -1,4 +1,5 @@
-"""Tickets per department and status, kept exact in the same flush as the change.
+"""Tickets per department and status, kept exact in the same flush as the change; and the
+past days whose dashboard rollup a change made stale.
 
 Every flush that adds a ticket, changes its status or its department, or deletes it adds the
 difference to ``ticket_counts`` (one row per department × status) before the transaction
@@ -6,18 +7,27 @@ commits: the counts commit or roll back with the change. Concurrent changes seri
 counter rows (``UPDATE ... SET tickets = tickets + n``), taken in one order (sorted keys) so two
 transactions never wait on each other crosswise. Bulk statements that bypass the ORM (the
 benchmarks' loads) call ``rebuild`` afterwards; the migration that made the table backfilled it.
+
+The same flush marks "dirty" every past Santiago day (before today) whose figures the change
+moves — the old and new days of a ticket's filing, first response and resolution — in
+``rollup_days``: the dashboards read those days from the tickets table until the periodic job
+rolls them up again (app/dashboards/rollups.py). A change to a category's targets drops the
+job's mark, so it rolls every day again.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.models import Ticket, TicketCount
+from app.models import Category, RollupDay, Ticket, TicketCount, utcnow
 from app.models.tickets import OPEN_STATUSES
+from config.settings import settings
 
 Key = tuple[int, str]
 
@@ -65,16 +75,77 @@ def _upsert(connection: Connection, department_id: int, status: str, change: int
     )
 
 
+# What the dashboards count or measure, and the instants that place a ticket in a day.
+FIGURE_COLUMNS = (
+    "created_at",
+    "resolved_at",
+    "first_responded_at",
+    "status",
+    "department_id",
+    "category_id",
+    "channel",
+    "resolution_business_minutes",
+    "resolution_calendar_minutes",
+    "first_response_business_minutes",
+    "first_response_calendar_minutes",
+)
+DAY_COLUMNS = ("created_at", "resolved_at", "first_responded_at")
+TARGET_COLUMNS = ("first_response_minutes", "resolution_minutes")
+
+
+def _instants(ticket: Ticket, name: str, new: bool) -> list[datetime]:
+    if new:
+        value = getattr(ticket, name)
+        return [value] if value is not None else []
+    history = inspect(ticket).attrs[name].history
+    return [v for v in (*history.deleted, *history.unchanged, *history.added) if v is not None]
+
+
+def _dirty_days(session: Session) -> tuple[set[date], bool]:
+    """Past days whose rollups the pending changes move; and whether targets changed."""
+    zone = ZoneInfo(settings().timezone)
+    today = utcnow().astimezone(zone).date()
+    days: set[date] = set()
+    for obj in session.new | session.dirty | session.deleted:
+        if not isinstance(obj, Ticket):
+            continue
+        new = obj in session.new
+        attrs = inspect(obj).attrs
+        changed = any(attrs[name].history.has_changes() for name in FIGURE_COLUMNS)
+        if not new and not changed and obj not in session.deleted:
+            continue
+        for name in DAY_COLUMNS:
+            days.update(instant.astimezone(zone).date() for instant in _instants(obj, name, new))
+    retarget = any(
+        isinstance(obj, Category)
+        and any(inspect(obj).attrs[name].history.has_changes() for name in TARGET_COLUMNS)
+        for obj in session.dirty
+    )
+    return {day for day in days if day < today}, retarget
+
+
+def _mark(connection: Connection, days: set[date], retarget: bool) -> None:
+    if retarget:  # every day's "within target" is stale: the job rolls all days again
+        connection.execute(delete(RollupDay).where(RollupDay.kind == "rolled"))
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    for day in sorted(days):
+        connection.execute(
+            dialect.insert(RollupDay).values(day=day, kind="dirty").on_conflict_do_nothing()
+        )
+
+
 @event.listens_for(Session, "after_flush")
 def _count(session: Session, _context) -> None:
     """In the flush's own transaction, after the tickets' rows were written (their row locks
     come first), with the pre-flush history still readable."""
     changes = sorted((key, n) for key, n in _deltas(session).items() if n)
-    if not changes:
+    days, retarget = _dirty_days(session)
+    if not changes and not days and not retarget:
         return
     connection = session.connection()
     for (department_id, status), change in changes:
         _upsert(connection, department_id, status, change)
+    _mark(connection, days, retarget)
 
 
 def rebuild(connection: Connection) -> None:
