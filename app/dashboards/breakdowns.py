@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from app.dashboards.figures import MINUTES_PER_HOUR, ratio
 from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import day_boundaries, week_starts
-from app.dashboards.rollups import tally
+from app.dashboards.rollups import histogram_percentiles, tally
 from app.dashboards.scope import Scope, in_span
-from app.models import Category, SatisfactionRating, Ticket
+from app.models import Category, DailyHistogram, SatisfactionRating, Ticket
 
 
 def by_channel(session: Session, scope: Scope) -> list[tuple[str, int]]:
@@ -104,7 +104,9 @@ def _week_of(column, boundaries):
     return case(*whens, else_=-1)
 
 
-def weekly_trend(session: Session, scope: Scope, timezone: str) -> list[Week]:
+def weekly_trend(
+    session: Session, scope: Scope, timezone: str, *, exact: bool = False
+) -> list[Week]:
     starts = week_starts(scope.span)
     boundaries = day_boundaries(starts, timezone)
     conditions = scope.conditions()
@@ -120,15 +122,26 @@ def weekly_trend(session: Session, scope: Scope, timezone: str) -> list[Week]:
         )
 
     received, resolved = counted(Ticket.created_at), counted(Ticket.resolved_at)
-    medians = percentiles(
-        session,
-        select(
-            _week_of(Ticket.resolved_at, boundaries).label("group"),
-            Ticket.resolution_business_minutes.label("business"),
-        ).where(*conditions, *in_span(Ticket.resolved_at, scope.span)),
-        ["business"],
-        [0.5],
-    )
+    medians = None
+    if not exact:
+        medians = histogram_percentiles(
+            session,
+            scope,
+            ["rb"],
+            [0.5],
+            rolled_group=_week_of(DailyHistogram.day, starts),
+            live_group=_week_of(Ticket.resolved_at, boundaries),
+        )
+    if medians is None:
+        medians = percentiles(
+            session,
+            select(
+                _week_of(Ticket.resolved_at, boundaries).label("group"),
+                Ticket.resolution_business_minutes.label("business"),
+            ).where(*conditions, *in_span(Ticket.resolved_at, scope.span)),
+            ["business"],
+            [0.5],
+        )
     return [
         Week(
             start=start,

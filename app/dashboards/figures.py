@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import AGING_BUCKETS, aging_boundaries
-from app.dashboards.rollups import tally
+from app.dashboards.rollups import histogram_percentiles, tally
 from app.dashboards.scope import Scope, in_span
-from app.models import Category, Department, SatisfactionRating, Ticket
+from app.models import Category, DailyHistogram, Department, SatisfactionRating, Ticket
 from app.tickets.calendar import BusinessCalendar
 from app.tickets.lifecycle import OPEN_STATUSES
 
@@ -122,14 +122,22 @@ CLOCKS = {  # (stopped at, business minutes, calendar minutes, target, rollup me
 }
 
 
-def clock(session: Session, scope: Scope, name: str) -> Clock:
+def clock(session: Session, scope: Scope, name: str, *, exact: bool = False) -> Clock:
+    """Counts from the rollups (exact); median and p90 from the daily histograms (within
+    ``rollups.ERROR``) unless ``exact`` or the scope names a category or channel."""
     stopped_at, business, calendar_minutes, _, measures = CLOCKS[name]
     conditions = [*scope.conditions(), *in_span(stopped_at, scope.span)]
     stopped, within_target = tally(session, scope, measures).get(None, [0, 0])
-    source = select(
-        literal(0).label("group"), business.label("business"), calendar_minutes.label("calendar")
-    ).where(*conditions)
-    found = percentiles(session, source, ["business", "calendar"], [0.5, 0.9]).get(0)
+    codes = ["rb", "rc"] if name == "resolution" else ["fb", "fc"]
+    found = None if exact else histogram_percentiles(session, scope, codes, [0.5, 0.9])
+    if found is None:
+        source = select(
+            literal(0).label("group"),
+            business.label("business"),
+            calendar_minutes.label("calendar"),
+        ).where(*conditions)
+        found = percentiles(session, source, ["business", "calendar"], [0.5, 0.9])
+    found = found.get(0, found.get(None))
     p50_b, p90_b, p50_c, p90_c = found or [None] * 4
     return Clock(
         stopped=int(stopped),
@@ -166,7 +174,7 @@ class DepartmentRow:
         return ratio(self.within_target, self.resolved)
 
 
-def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
+def departments(session: Session, scope: Scope, *, exact: bool = False) -> list[DepartmentRow]:
     """Per active department: received, resolved, within target, median time, satisfaction.
     Highlighted departments first, then by name."""
     conditions = scope.conditions()
@@ -176,16 +184,27 @@ def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
         for key, values in tally(session, scope, ["received"], "department_id").items()
     }
     resolved = tally(session, scope, ["resolved", "resolved_within"], "department_id")
-    medians = percentiles(
-        session,
-        select(
-            Ticket.department_id.label("group"),
-            Ticket.resolution_calendar_minutes.label("calendar"),
-            Ticket.resolution_business_minutes.label("business"),
-        ).where(*resolved_in),
-        ["calendar", "business"],
-        [0.5],
-    )
+    medians = None
+    if not exact:
+        medians = histogram_percentiles(
+            session,
+            scope,
+            ["rc", "rb"],
+            [0.5],
+            rolled_group=DailyHistogram.department_id,
+            live_group=Ticket.department_id,
+        )
+    if medians is None:
+        medians = percentiles(
+            session,
+            select(
+                Ticket.department_id.label("group"),
+                Ticket.resolution_calendar_minutes.label("calendar"),
+                Ticket.resolution_business_minutes.label("business"),
+            ).where(*resolved_in),
+            ["calendar", "business"],
+            [0.5],
+        )
     ratings = {
         row[0]: row[1:]
         for row in session.execute(

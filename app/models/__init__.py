@@ -3,7 +3,7 @@
 from app.models.access import ResidentAccessCode
 from app.models.access_log import AccessLogEntry
 from app.models.base import REDACTED, AppendOnlyError, Base, UTCDateTime, utcnow
-from app.models.dashboards import DASHBOARD_INDEXES, DailyRollup, RollupDay
+from app.models.dashboards import DASHBOARD_INDEXES, DailyHistogram, DailyRollup, RollupDay
 from app.models.initiatives import (
     INITIATIVE_STATUSES,
     PROGRESS_MODES,
@@ -36,6 +36,7 @@ __all__ = [
     "Base",
     "Category",
     "ClosedDay",
+    "DailyHistogram",
     "DailyRollup",
     "RollupDay",
     "Contact",

@@ -1,5 +1,5 @@
 """ticket counts per department and status (the queue's counters), backfilled from tickets;
-daily rollups for the dashboards (filled by the periodic job on its first run)
+daily rollups and duration histograms for the dashboards (filled by the periodic job on its first run)
 
 Revision ID: 0022_rollups
 Revises: 0020_photos
@@ -54,6 +54,16 @@ def upgrade():
         sa.PrimaryKeyConstraint('day', 'department_id', 'category_id', 'channel', name=op.f('pk_daily_rollups')),
     )
     op.create_table(
+        'daily_histograms',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('department_id', sa.Integer(), nullable=False),
+        sa.Column('measure', sa.String(length=2), nullable=False),
+        sa.Column('bucket', sa.SmallInteger(), nullable=False),
+        sa.Column('tickets', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_daily_histograms_department_id_departments')),
+        sa.PrimaryKeyConstraint('day', 'department_id', 'measure', 'bucket', name=op.f('pk_daily_histograms')),
+    )
+    op.create_table(
         'rollup_days',
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('kind', sa.String(length=8), nullable=False),
@@ -63,5 +73,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table('rollup_days')
+    op.drop_table('daily_histograms')
     op.drop_table('daily_rollups')
     op.drop_table('ticket_counts')
