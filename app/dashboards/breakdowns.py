@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.dashboards.figures import MINUTES_PER_HOUR, ratio
@@ -33,13 +33,7 @@ def by_category(session: Session, scope: Scope, limit: int = 15) -> list[tuple[i
     counts = {
         k: v[0] for k, v in tally(session, scope, ["received"], "category_id").items() if v[0]
     }
-    names = (
-        dict(
-            session.execute(select(Category.id, Category.name).where(Category.id.in_(counts))).all()
-        )
-        if counts
-        else {}
-    )
+    names = _names(session, counts)
     rows = sorted(((names[k], k, n) for k, n in counts.items()), key=lambda r: (-r[2], r[0]))
     return [(category_id, name, int(count)) for name, category_id, count in rows[:limit]]
 
@@ -57,37 +51,32 @@ class Breaches:
 
 
 def breaches_by_category(session: Session, scope: Scope, limit: int = 5) -> list[Breaches]:
-    """Clocks that stopped in the period beyond their target, per category, most first."""
-    span = scope.span
-    first_in = (Ticket.first_responded_at >= span.start) & (Ticket.first_responded_at < span.end)
-    resolved_in = (Ticket.resolved_at >= span.start) & (Ticket.resolved_at < span.end)
-    first = func.sum(
-        case(
-            (
-                first_in
-                & (Ticket.first_response_business_minutes > Category.first_response_minutes),
-                1,
-            ),
-            else_=0,
-        )
+    """Clocks that stopped in the period beyond their target, per category, most first (daily
+    rollups and today's delta)."""
+    counts = {
+        key: values
+        for key, values in tally(
+            session, scope, ["first_breached", "resolved_breached"], "category_id"
+        ).items()
+        if sum(values)
+    }
+    names = _names(session, counts)
+    rows = sorted(
+        (
+            Breaches(key, names[key], first, resolution)
+            for key, (first, resolution) in counts.items()
+        ),
+        key=lambda row: (-row.total, row.name),
     )
-    resolution = func.sum(
-        case(
-            (resolved_in & (Ticket.resolution_business_minutes > Category.resolution_minutes), 1),
-            else_=0,
-        )
+    return rows[:limit]
+
+
+def _names(session: Session, ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(Category.id, Category.name).where(Category.id.in_(ids))).all()
     )
-    rows = session.execute(
-        select(Category.id, Category.name, first, resolution)
-        .select_from(Ticket)
-        .join(Category, Category.id == Ticket.category_id)
-        .where(*scope.conditions(), or_(first_in, resolved_in))
-        .group_by(Category.id, Category.name)
-        .having(first + resolution > 0)
-        .order_by((first + resolution).desc(), Category.name)
-        .limit(limit)
-    ).all()
-    return [Breaches(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -111,17 +100,13 @@ def weekly_trend(
     boundaries = day_boundaries(starts, timezone)
     conditions = scope.conditions()
 
-    def counted(column) -> dict[int, int]:
-        weeks = (
-            select(_week_of(column, boundaries).label("week"))
-            .where(*conditions, *in_span(column, scope.span))
-            .subquery()
-        )
-        return dict(
-            session.execute(select(weeks.c.week, func.count()).group_by(weeks.c.week)).all()
-        )
+    def week(day, instant):
+        return _week_of(day, starts) if day is not None else _week_of(instant, boundaries)
 
-    received, resolved = counted(Ticket.created_at), counted(Ticket.resolved_at)
+    counts = tally(session, scope, ["received", "resolved"], week)
+    received = {index: values[0] for index, values in counts.items()}
+    resolved = {index: values[1] for index, values in counts.items()}
+
     medians = None
     if not exact:
         medians = histogram_percentiles(

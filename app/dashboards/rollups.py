@@ -55,6 +55,10 @@ def _within(value, target):
     return func.coalesce(func.sum(case((value <= target, 1), else_=0)), 0)
 
 
+def _breached(value, target):
+    return func.coalesce(func.sum(case((value > target, 1), else_=0)), 0)
+
+
 def _day_rows(session: Session, day: Period) -> list[dict]:
     """One day's rows, counted from the tickets table."""
     rows: dict[tuple, dict] = defaultdict(dict)
@@ -78,14 +82,26 @@ def _day_rows(session: Session, day: Period) -> list[dict]:
             Ticket.resolution_business_minutes,
             Ticket.resolution_calendar_minutes,
             Category.resolution_minutes,
-            ("resolved", "resolved_within", "resolution_business_sum", "resolution_calendar_sum"),
+            (
+                "resolved",
+                "resolved_within",
+                "resolved_breached",
+                "resolution_business_sum",
+                "resolution_calendar_sum",
+            ),
         ),
         (
             Ticket.first_responded_at,
             Ticket.first_response_business_minutes,
             Ticket.first_response_calendar_minutes,
             Category.first_response_minutes,
-            ("first_responded", "first_within", "first_business_sum", "first_calendar_sum"),
+            (
+                "first_responded",
+                "first_within",
+                "first_breached",
+                "first_business_sum",
+                "first_calendar_sum",
+            ),
         ),
     ):
         collect(
@@ -93,6 +109,7 @@ def _day_rows(session: Session, day: Period) -> list[dict]:
                 *keys,
                 func.count(),
                 _within(business, target),
+                _breached(business, target),
                 func.sum(business),
                 func.sum(calendar),
             )
@@ -222,6 +239,8 @@ MEASURES = {
     "resolved_within": (DailyRollup.resolved_within, Ticket.resolved_at, "within"),
     "first_responded": (DailyRollup.first_responded, Ticket.first_responded_at, "count"),
     "first_within": (DailyRollup.first_within, Ticket.first_responded_at, "within"),
+    "resolved_breached": (DailyRollup.resolved_breached, Ticket.resolved_at, "breached"),
+    "first_breached": (DailyRollup.first_breached, Ticket.first_responded_at, "breached"),
 }
 TARGETS = {
     Ticket.resolved_at: (Ticket.resolution_business_minutes, Category.resolution_minutes),
@@ -238,13 +257,18 @@ def _live(instant, kind: str):
     if kind == "duplicates":
         return func.coalesce(func.sum(case((Ticket.status == DUPLICATE, 1), else_=0)), 0)
     business, target = TARGETS[instant]
-    return _within(business, target)
+    return (_within if kind == "within" else _breached)(business, target)
 
 
-def tally(
-    session: Session, scope: Scope, measures: list[str], by: str | None = None
-) -> dict[object, list[int]]:
-    """Sums of ``measures`` over the scope's period, per ``by`` (a rollup key column name) or
+def _group(by, table, day, instant):
+    if callable(by):
+        return by(day, instant)
+    return getattr(table, by) if by else literal(None)
+
+
+def tally(session: Session, scope: Scope, measures: list[str], by=None) -> dict[object, list[int]]:
+    """Sums of ``measures`` over the scope's period, per ``by`` (a rollup key column name, or a
+    function of (rollup day column, ticket instant column) giving both group expressions) or
     under the key None: rolled days from the rollups, the rest from the tickets table."""
     where = split(session, scope.span)
     answer: dict[object, list[int]] = defaultdict(lambda: [0] * len(measures))
@@ -255,7 +279,7 @@ def tally(
             for position, value in zip(positions, row[1:], strict=True):
                 found[position] += int(value or 0)
 
-    rolled_group = getattr(DailyRollup, by) if by else literal(None)
+    rolled_group = _group(by, DailyRollup, DailyRollup.day, None)
     rolled = [
         getattr(DailyRollup, name) == value
         for name, value in (
@@ -276,16 +300,16 @@ def tally(
         )
     if not where.live:
         return dict(answer)
-    live_group = getattr(Ticket, by) if by else literal(None)
     by_instant: dict = defaultdict(list)
     for position, name in enumerate(measures):
         by_instant[MEASURES[name][1]].append(position)
     for instant, positions in by_instant.items():
+        live_group = _group(by, Ticket, None, instant)
         kinds = [MEASURES[measures[p]][2] for p in positions]
         statement = select(live_group, *(_live(instant, kind) for kind in kinds)).where(
             *scope.conditions(), where.live_where(instant)
         )
-        if "within" in kinds:
+        if "within" in kinds or "breached" in kinds:
             statement = statement.select_from(Ticket).join(
                 Category, Category.id == Ticket.category_id
             )

@@ -57,10 +57,12 @@ class DailyRollup(Base):
     duplicates: Mapped[int] = mapped_column(default=0)  # received that day, now duplicates
     resolved: Mapped[int] = mapped_column(default=0)
     resolved_within: Mapped[int] = mapped_column(default=0)
+    resolved_breached: Mapped[int] = mapped_column(default=0)  # business minutes > target
     resolution_business_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     resolution_calendar_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     first_responded: Mapped[int] = mapped_column(default=0)
     first_within: Mapped[int] = mapped_column(default=0)
+    first_breached: Mapped[int] = mapped_column(default=0)
     first_business_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     first_calendar_sum: Mapped[int] = mapped_column(BigInteger, default=0)
 

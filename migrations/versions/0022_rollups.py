@@ -31,13 +31,13 @@ def upgrade():
     )
     counts = [
         sa.Column(name, sa.Integer(), nullable=False)
-        for name in ('received', 'duplicates', 'resolved', 'resolved_within')
+        for name in ('received', 'duplicates', 'resolved', 'resolved_within', 'resolved_breached')
     ] + [
         sa.Column(name, sa.BigInteger(), nullable=False)
         for name in ('resolution_business_sum', 'resolution_calendar_sum')
     ] + [
         sa.Column(name, sa.Integer(), nullable=False)
-        for name in ('first_responded', 'first_within')
+        for name in ('first_responded', 'first_within', 'first_breached')
     ] + [
         sa.Column(name, sa.BigInteger(), nullable=False)
         for name in ('first_business_sum', 'first_calendar_sum')
