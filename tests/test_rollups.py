@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from tests.dashboard_fixture import NOW, build, local
+from tests.dashboard_fixture import NOW, SANTIAGO, build, local
 
 TZ = "America/Santiago"
 
@@ -157,7 +157,7 @@ def test_rollups_give_the_exact_figures_and_the_job_is_idempotent(session, desk)
 
 def test_a_change_to_a_past_day_is_counted_before_and_after_the_next_run(session, desk, make_user):
     from app.dashboards.rollups import refresh
-    from app.models import RollupDay, Ticket
+    from app.models import RollupDay, SatisfactionRating, Ticket
     from app.tickets import Actor, transition
 
     refresh(session, date(2026, 11, 26), TZ)
@@ -179,6 +179,26 @@ def test_a_change_to_a_past_day_is_counted_before_and_after_the_next_run(session
     session.commit()
     dirty = set(session.scalars(select(RollupDay.day).where(RollupDay.kind == "dirty")))
     assert dirty  # the ticket's filing day, marked in the change's own flush
+    # A rating arriving for a ticket resolved weeks ago moves that day's satisfaction figures.
+    unrated = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.resolved_at < local(11, 1), ~Ticket.id.in_(select(SatisfactionRating.ticket_id))
+        )
+        .order_by(Ticket.id)
+    ).first()
+    session.add(
+        SatisfactionRating(
+            ticket_id=unrated.id, rating=1, channel="web", ticket_channel=unrated.channel
+        )
+    )
+    session.commit()
+    assert session.scalar(
+        select(RollupDay.day).where(
+            RollupDay.kind == "dirty",
+            RollupDay.day == unrated.resolved_at.astimezone(SANTIAGO).date(),
+        )
+    )
     close(figures(session, desk), exact(session, desk))
     refresh(session, date(2026, 11, 26), TZ)
     session.commit()

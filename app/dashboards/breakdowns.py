@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.dashboards.figures import MINUTES_PER_HOUR, ratio
@@ -14,7 +14,7 @@ from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import day_boundaries, week_starts
 from app.dashboards.rollups import histogram_percentiles, tally
 from app.dashboards.scope import Scope, in_span
-from app.models import Category, DailyHistogram, SatisfactionRating, Ticket
+from app.models import Category, DailyHistogram, Ticket
 
 
 def by_channel(session: Session, scope: Scope) -> list[tuple[str, int]]:
@@ -156,26 +156,15 @@ class ChannelSatisfaction:
 
 def satisfaction_by_channel(session: Session, scope: Scope) -> list[ChannelSatisfaction]:
     """Per attention channel, over tickets resolved in the period: their ratings' average and
-    the share of them that were rated."""
-    rows = session.execute(
-        select(
-            Ticket.channel,
-            func.count(),
-            func.count(SatisfactionRating.id),
-            func.avg(SatisfactionRating.rating),
-        )
-        .select_from(Ticket)
-        .outerjoin(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
-        .where(*scope.conditions(), *in_span(Ticket.resolved_at, scope.span))
-        .group_by(Ticket.channel)
-        .order_by(Ticket.channel)
-    ).all()
+    the share of them that were rated (daily rollups and today's delta)."""
+    counts = tally(session, scope, ["resolved", "rated", "rating_sum"], "channel")
     return [
         ChannelSatisfaction(
             channel=channel,
-            resolved=int(resolved),
-            ratings=int(rated),
-            average=None if average is None else round(float(average), 2),
+            resolved=resolved,
+            ratings=rated,
+            average=round(total / rated, 2) if rated else None,
         )
-        for channel, resolved, rated, average in rows
+        for channel, (resolved, rated, total) in sorted(counts.items())
+        if resolved
     ]

@@ -23,7 +23,7 @@ from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import AGING_BUCKETS, aging_boundaries
 from app.dashboards.rollups import histogram_percentiles, tally
 from app.dashboards.scope import Scope, in_span
-from app.models import Category, DailyHistogram, Department, SatisfactionRating, Ticket
+from app.models import Category, DailyHistogram, Department, Ticket
 from app.tickets.calendar import BusinessCalendar
 from app.tickets.lifecycle import OPEN_STATUSES
 
@@ -206,14 +206,11 @@ def departments(session: Session, scope: Scope, *, exact: bool = False) -> list[
             [0.5],
         )
     ratings = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(Ticket.department_id, func.avg(SatisfactionRating.rating), func.count())
-            .select_from(Ticket)
-            .join(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
-            .where(*resolved_in)
-            .group_by(Ticket.department_id)
-        )
+        key: (total / rated, rated)
+        for key, (rated, total) in tally(
+            session, scope, ["rated", "rating_sum"], "department_id"
+        ).items()
+        if rated
     }
     listed = select(Department).where(Department.active.is_(True))
     if scope.department_id is not None:

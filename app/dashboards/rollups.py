@@ -43,7 +43,14 @@ from sqlalchemy.orm import Session
 
 from app.dashboards.periods import Period, period
 from app.dashboards.scope import Scope
-from app.models import Category, DailyHistogram, DailyRollup, RollupDay, Ticket
+from app.models import (
+    Category,
+    DailyHistogram,
+    DailyRollup,
+    RollupDay,
+    SatisfactionRating,
+    Ticket,
+)
 from app.models.tickets import DUPLICATE
 from config.settings import settings
 
@@ -118,6 +125,13 @@ def _day_rows(session: Session, day: Period) -> list[dict]:
             .where(stopped_at >= day.start, stopped_at < day.end),
             names,
         )
+    collect(
+        select(*keys, func.count(SatisfactionRating.id), func.sum(SatisfactionRating.rating))
+        .select_from(Ticket)
+        .join(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
+        .where(Ticket.resolved_at >= day.start, Ticket.resolved_at < day.end),
+        ("rated", "rating_sum"),
+    )
     return [
         {"day": day.first, **dict(zip(KEY, key, strict=True)), **_zeros(), **values}
         for key, values in rows.items()
@@ -241,6 +255,8 @@ MEASURES = {
     "first_within": (DailyRollup.first_within, Ticket.first_responded_at, "within"),
     "resolved_breached": (DailyRollup.resolved_breached, Ticket.resolved_at, "breached"),
     "first_breached": (DailyRollup.first_breached, Ticket.first_responded_at, "breached"),
+    "rated": (DailyRollup.rated, Ticket.resolved_at, "rated"),
+    "rating_sum": (DailyRollup.rating_sum, Ticket.resolved_at, "rating_sum"),
 }
 TARGETS = {
     Ticket.resolved_at: (Ticket.resolution_business_minutes, Category.resolution_minutes),
@@ -256,6 +272,10 @@ def _live(instant, kind: str):
         return func.count()
     if kind == "duplicates":
         return func.coalesce(func.sum(case((Ticket.status == DUPLICATE, 1), else_=0)), 0)
+    if kind == "rated":
+        return func.count(SatisfactionRating.id)
+    if kind == "rating_sum":
+        return func.coalesce(func.sum(SatisfactionRating.rating), 0)
     business, target = TARGETS[instant]
     return (_within if kind == "within" else _breached)(business, target)
 
@@ -309,9 +329,12 @@ def tally(session: Session, scope: Scope, measures: list[str], by=None) -> dict[
         statement = select(live_group, *(_live(instant, kind) for kind in kinds)).where(
             *scope.conditions(), where.live_where(instant)
         )
+        statement = statement.select_from(Ticket)
         if "within" in kinds or "breached" in kinds:
-            statement = statement.select_from(Ticket).join(
-                Category, Category.id == Ticket.category_id
+            statement = statement.join(Category, Category.id == Ticket.category_id)
+        if "rated" in kinds or "rating_sum" in kinds:  # at most one rating per ticket
+            statement = statement.outerjoin(
+                SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id
             )
         add(session.execute(statement.group_by(live_group)), positions)
     return dict(answer)

@@ -65,6 +65,9 @@ class DailyRollup(Base):
     first_breached: Mapped[int] = mapped_column(default=0)
     first_business_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     first_calendar_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Satisfaction ratings of the tickets resolved that day: how many, and their sum.
+    rated: Mapped[int] = mapped_column(default=0)
+    rating_sum: Mapped[int] = mapped_column(default=0)
 
 
 class RollupDay(Base):

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.models import Category, RollupDay, Ticket, TicketCount, utcnow
+from app.models import Category, RollupDay, SatisfactionRating, Ticket, TicketCount, utcnow
 from app.models.tickets import OPEN_STATUSES
 from config.settings import settings
 
@@ -116,6 +116,13 @@ def _dirty_days(session: Session) -> tuple[set[date], bool]:
             continue
         for name in DAY_COLUMNS:
             days.update(instant.astimezone(zone).date() for instant in _instants(obj, name, new))
+    for obj in session.new | session.deleted:
+        if isinstance(obj, SatisfactionRating):  # counted on its ticket's resolution day
+            resolved = session.connection().scalar(
+                select(Ticket.resolved_at).where(Ticket.id == obj.ticket_id)
+            )
+            if resolved is not None:
+                days.add(resolved.astimezone(zone).date())
     retarget = any(
         isinstance(obj, Category)
         and any(inspect(obj).attrs[name].history.has_changes() for name in TARGET_COLUMNS)

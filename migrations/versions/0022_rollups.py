@@ -41,6 +41,8 @@ def upgrade():
     ] + [
         sa.Column(name, sa.BigInteger(), nullable=False)
         for name in ('first_business_sum', 'first_calendar_sum')
+    ] + [
+        sa.Column(name, sa.Integer(), nullable=False) for name in ('rated', 'rating_sum')
     ]
     op.create_table(
         'daily_rollups',
