@@ -158,35 +158,37 @@ def rolled_through(session: Session) -> date | None:
     return session.scalar(select(func.max(RollupDay.day)).where(RollupDay.kind == ROLLED))
 
 
-def refresh(session: Session, today: date, timezone: str) -> int:
-    """Roll up every whole day not rolled yet and every dirty one; answers the days rolled.
-    Flushes, never commits (the job's boundary does)."""
+MAX_DAYS_PER_RUN = 400  # a first run over years of history takes several runs, each short
+
+
+def refresh(session: Session, today: date, timezone: str, limit: int = MAX_DAYS_PER_RUN) -> int:
+    """Roll up the dirty days and the whole days not rolled yet, oldest first, at most
+    ``limit`` of those per run (the rest are read live until the next run); answers the days
+    rolled. Flushes, never commits (the job's boundary does)."""
     last = rolled_through(session)
     yesterday = today - timedelta(days=1)
     if last is None:
         first_instant = session.scalar(select(func.min(Ticket.created_at)))
         first = today if first_instant is None else local_date(first_instant, timezone)
+        first = min(first, today)
+        session.execute(delete(DailyRollup).where(DailyRollup.day < first))
+        session.execute(delete(DailyHistogram).where(DailyHistogram.day < first))
     else:
         first = last + timedelta(days=1)
-    days = set()
-    day = first
-    while day <= yesterday:
-        days.add(day)
-        day += timedelta(days=1)
+    missing = [first + timedelta(days=n) for n in range(max(0, (yesterday - first).days + 1))]
+    missing = missing[: max(0, limit)]
     dirty = set(
         session.scalars(select(RollupDay.day).where(RollupDay.kind == DIRTY, RollupDay.day < today))
     )
-    if last is None:
-        session.execute(delete(DailyRollup).where(DailyRollup.day < first))
-        session.execute(delete(DailyHistogram).where(DailyHistogram.day < first))
-    for day in sorted(days | dirty):
+    for day in sorted(dirty | set(missing)):
         roll_day(session, day, timezone)
     session.execute(delete(RollupDay).where(RollupDay.kind == DIRTY, RollupDay.day.in_(dirty)))
-    if yesterday >= first or last is None:
+    through = missing[-1] if missing else (last or first - timedelta(days=1))
+    if through != last:
         session.execute(delete(RollupDay).where(RollupDay.kind == ROLLED))
-        session.add(RollupDay(day=max(yesterday, last or yesterday), kind=ROLLED))
+        session.add(RollupDay(day=through, kind=ROLLED))
     session.flush()
-    return len(days | dirty)
+    return len(dirty | set(missing))
 
 
 def local_date(instant: datetime, timezone: str) -> date:
