@@ -103,10 +103,13 @@ def _instants(ticket: Ticket, name: str, new: bool) -> list[datetime]:
 
 def _dirty_days(session: Session) -> tuple[set[date], bool]:
     """Past days whose rollups the pending changes move; and whether targets changed."""
+    touched = session.new | session.dirty | session.deleted
+    if not any(isinstance(obj, Ticket | SatisfactionRating | Category) for obj in touched):
+        return set(), False  # most flushes: nothing the dashboards count
     zone = ZoneInfo(settings().timezone)
     today = utcnow().astimezone(zone).date()
     days: set[date] = set()
-    for obj in session.new | session.dirty | session.deleted:
+    for obj in touched:
         if not isinstance(obj, Ticket):
             continue
         new = obj in session.new
