@@ -177,12 +177,17 @@ def refresh(session: Session, today: date, timezone: str, limit: int = MAX_DAYS_
         first = last + timedelta(days=1)
     missing = [first + timedelta(days=n) for n in range(max(0, (yesterday - first).days + 1))]
     missing = missing[: max(0, limit)]
+    # Taken before the days are counted: a change committed meanwhile marks its day again
+    # (its insert waits for this transaction's delete), so the next run counts it.
     dirty = set(
-        session.scalars(select(RollupDay.day).where(RollupDay.kind == DIRTY, RollupDay.day < today))
+        session.scalars(
+            delete(RollupDay)
+            .where(RollupDay.kind == DIRTY, RollupDay.day < today)
+            .returning(RollupDay.day)
+        )
     )
     for day in sorted(dirty | set(missing)):
         roll_day(session, day, timezone)
-    session.execute(delete(RollupDay).where(RollupDay.kind == DIRTY, RollupDay.day.in_(dirty)))
     through = missing[-1] if missing else (last or first - timedelta(days=1))
     if through != last:
         session.execute(delete(RollupDay).where(RollupDay.kind == ROLLED))
