@@ -37,10 +37,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per view (median)")
     parser.add_argument("--smoke", action="store_true", help="2,000 tickets, 3 runs")
+    parser.add_argument(
+        "--days", type=int, default=1095, help="spread the tickets over the last N days"
+    )
+    parser.add_argument(
+        "--no-rollups", action="store_true", help="count everything from the tickets table"
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     args = parser.parse_args(argv)
-    if args.smoke:
-        args.tickets, args.repeat = 2_000, 3
+    if args.smoke:  # 60 days: the first rollup run stays a second long
+        args.tickets, args.repeat, args.days = 2_000, 3, min(args.days, 60)
     if not args.database_url.startswith(("postgres://", "postgresql")):
         parser.error("DATABASE_URL (or --database-url) must point at a Postgres server")
     return args
@@ -109,7 +115,32 @@ def measure(engine, session, now, repeat: int) -> list[tuple[str, int, float, fl
         bare()  # warm-up of the replay
         figures, floor = interleaved(view, bare, repeat)
         results.append((name, len(sent), figures, floor))
+        print(f"{name}: slowest statements", *slowest(raw, sent), sep="\n", file=sys.stderr)
     return results
+
+
+def roll_up(session) -> None:
+    """What the periodic job has done on a live desk: every whole past day rolled up."""
+    from app.dashboards.rollups import local_date, refresh
+    from app.models import utcnow
+
+    started = time.perf_counter()
+    days = refresh(session, local_date(utcnow(), TIMEZONE), TIMEZONE)
+    session.commit()
+    print(f"rollups: {days} days rolled up in {time.perf_counter() - started:.1f} s")
+
+
+def slowest(raw, sent, count: int = 4) -> list[str]:
+    """The statements that cost most, once each (what limits a view)."""
+    timed = []
+    with raw.cursor() as cursor:
+        for statement, parameters in sent:
+            started = time.perf_counter()
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
+            timed.append((time.perf_counter() - started, " ".join(statement.split())[:110]))
+    timed.sort(reverse=True)
+    return [f"    {seconds * 1000:7.1f} ms  {text}" for seconds, text in timed[:count]]
 
 
 def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
@@ -134,7 +165,9 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
             }
         )
         with app.app_context():
-            load_desk(args.tickets)
+            load_desk(args.tickets, args.days)
+            if not args.no_rollups:
+                roll_up(db.session)
             results = measure(db.engine, db.session, utcnow(), args.repeat)
             db.session.remove()
             db.engine.dispose()

@@ -20,7 +20,7 @@ raw AS (
     SELECT i,
            -- ids grow with time, as in real life (rows land on disk in filing order);
            -- the curve makes recent months busier than three years ago
-           now() - power(1 - (i - 0.5) / :total, 1.3) * interval '1095 days'
+           now() - power(1 - (i - 0.5) / :total, 1.3) * (:days * interval '1 day')
                + random() * interval '20 minutes' AS created_at,
            random() AS pick_channel, random() AS fate, random() AS pause,
            -ln(1 - random()) AS first_draw, -ln(1 - random()) AS resolution_draw,
@@ -105,10 +105,10 @@ WHERE random() < 0.25
 )
 
 
-def generate(connection: Connection, tickets: int) -> None:
+def generate(connection: Connection, tickets: int, days: int = 1095) -> None:
     for first in range(1, tickets + 1, BATCH):
         last = min(first + BATCH - 1, tickets)
-        connection.execute(TICKETS, {"first": first, "last": last, "total": tickets})
+        connection.execute(TICKETS, {"first": first, "last": last, "total": tickets, "days": days})
         progress("tickets generated", last, tickets)
     connection.execute(RATINGS)
 
@@ -119,7 +119,7 @@ def vacuum(engine) -> None:
         connection.execute(text("VACUUM ANALYZE"))
 
 
-def load_desk(tickets: int) -> None:
+def load_desk(tickets: int, days: int = 1095) -> None:
     """Inside an app context: migrate, load the demo desk, generate ``tickets`` synthetic
     tickets, then vacuum and checkpoint so the timing starts from a settled database."""
     import time
@@ -128,13 +128,15 @@ def load_desk(tickets: int) -> None:
 
     from app.demo import seed
     from app.extensions import db
+    from app.tickets.counts import rebuild
 
     upgrade()
     seed(db.session, tickets=0)
     db.session.commit()
     started = time.perf_counter()
     with db.engine.begin() as conn:
-        generate(conn, tickets)
+        generate(conn, tickets, days)
+        rebuild(conn)  # the bulk INSERT bypassed the counters' flush listener
     vacuum(db.engine)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("CHECKPOINT"))  # write the load out before timing

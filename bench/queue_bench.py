@@ -17,11 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy import event, select, text  # noqa: E402
 
 from bench.dashboard import interleaved  # noqa: E402
-from bench.dashboard_data import load_desk  # noqa: E402
+from bench.dashboard_data import load_desk, vacuum  # noqa: E402
 from bench.harness import scratch_database, table  # noqa: E402
+
+OPEN_BACKLOG = text(
+    "SELECT count(*) FROM tickets WHERE status IN ('new', 'in_progress', 'waiting_resident')"
+)
 
 
 def pages(client, category_id: int) -> dict[str, str]:
@@ -102,10 +106,37 @@ def measure(app, engine, repeat: int, who: str) -> list[list[str]]:
     return rows
 
 
+# A backlog: the newest OPEN tickets reopened, due within the month (a desk that fell behind).
+REOPEN = text(
+    """
+UPDATE tickets SET status = CASE WHEN id % 3 = 0 THEN 'new' ELSE 'in_progress' END,
+       resolved_at = NULL, closed_at = NULL, resolution_business_minutes = NULL,
+       resolution_calendar_minutes = NULL, sla_paused_at = NULL,
+       next_due_at = now() + (id % 43200) * interval '1 minute'
+WHERE id > (SELECT max(id) FROM tickets) - :open
+"""
+)
+
+
+def reopen(engine, open_tickets: int) -> None:
+    from app.tickets.counts import rebuild
+
+    with engine.begin() as connection:
+        connection.execute(REOPEN, {"open": open_tickets})
+        rebuild(connection)
+    vacuum(engine)
+
+
+def open_backlog(engine) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(OPEN_BACKLOG)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--open", type=int, default=0, help="reopen the newest N tickets")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     if args.smoke:
@@ -127,6 +158,9 @@ def main() -> int:
         with app.app_context():
             load_desk(args.tickets)
             engine = db.engine
+            if args.open:
+                reopen(engine, args.open)
+            backlog = open_backlog(engine)
         rows = []
         for who in ("jefatura@demo.penalolen.cl", "admin@demo.penalolen.cl"):
             rows += measure(app, engine, args.repeat, who)
@@ -134,8 +168,8 @@ def main() -> int:
             db.engine.dispose()
     print(
         table(
-            f"Staff queue page at {args.tickets:,} tickets: median of {args.repeat} runs "
-            "(page = whole request; floor = its SQL replayed bare)",
+            f"Staff queue page at {args.tickets:,} tickets, {backlog:,} open: "
+            f"median of {args.repeat} runs (page = whole request; floor = its SQL replayed bare)",
             ["page", "queries", "page ms", "floor ms", "page/floor", "< 100 ms"],
             rows,
         )

@@ -53,6 +53,7 @@ class Settings:
     # Periodic jobs.
     relay_interval_seconds: int
     sla_sweep_interval_seconds: int
+    rollup_interval_seconds: int
     housekeeping_interval_seconds: int
     retention_interval_seconds: int
     auto_close_resolved_days: int

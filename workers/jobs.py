@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from app.dashboards import rollups
 from app.delivery import state
 from app.delivery.errors import (
     PermanentDeliveryError,
@@ -289,6 +290,17 @@ def sla_sweep() -> int:
     raised = alerts.sweep(db.session)
     log.info("sla sweep: %d warnings or breaches raised", raised)
     return raised
+
+
+@job
+def refresh_rollups() -> int:
+    """The dashboards' daily rollups: every whole day not rolled yet, and the days changed
+    since (idempotent; the first run rolls all history)."""
+    config = settings()
+    today = rollups.local_date(utcnow(), config.timezone)
+    rolled = rollups.refresh(db.session, today, config.timezone)
+    log.info("dashboard rollups: %d days rolled up", rolled)
+    return rolled
 
 
 @job

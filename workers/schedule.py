@@ -52,6 +52,14 @@ PERIODIC = (
         description="raise SLA warnings (75 %) and breaches (100 %), once each",
     ),
     PeriodicJob(
+        "dashboard-rollups",
+        jobs.refresh_rollups,
+        "ROLLUP_INTERVAL_SECONDS",
+        300,
+        description="roll up the dashboards' counts of every whole day not rolled yet, and of "
+        "past days changed since",
+    ),
+    PeriodicJob(
         "close-stale-tickets",
         jobs.close_stale_tickets,
         "HOUSEKEEPING_INTERVAL_SECONDS",

@@ -6,37 +6,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from app.dashboards.figures import MINUTES_PER_HOUR, RESOLUTION_TARGET, ratio
+from app.dashboards.figures import MINUTES_PER_HOUR, ratio
 from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import day_boundaries, week_starts
+from app.dashboards.rollups import histogram_percentiles, tally
 from app.dashboards.scope import Scope, in_span
-from app.models import Category, SatisfactionRating, Ticket
+from app.models import Category, DailyHistogram, Ticket
 
 
 def by_channel(session: Session, scope: Scope) -> list[tuple[str, int]]:
-    rows = session.execute(
-        select(Ticket.channel, func.count())
-        .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
-        .group_by(Ticket.channel)
-        .order_by(func.count().desc(), Ticket.channel)
-    ).all()
+    """Received per channel (daily rollups and today's delta), most first."""
+    counts = tally(session, scope, ["received"], "channel")
+    rows = sorted(((channel, v[0]) for channel, v in counts.items() if v[0]), key=_most_first)
     return [(channel, int(count)) for channel, count in rows]
 
 
+def _most_first(row) -> tuple:
+    return (-row[-1], row[0])
+
+
 def by_category(session: Session, scope: Scope, limit: int = 15) -> list[tuple[int, str, int]]:
-    rows = session.execute(
-        select(Category.id, Category.name, func.count())
-        .select_from(Ticket)
-        .join(Category, Category.id == Ticket.category_id)
-        .where(*scope.conditions(), *in_span(Ticket.created_at, scope.span))
-        .group_by(Category.id, Category.name)
-        .order_by(func.count().desc(), Category.name)
-        .limit(limit)
-    ).all()
-    return [(category_id, name, int(count)) for category_id, name, count in rows]
+    """Received per category (daily rollups and today's delta), most first, then by name."""
+    counts = {
+        k: v[0] for k, v in tally(session, scope, ["received"], "category_id").items() if v[0]
+    }
+    names = _names(session, counts)
+    rows = sorted(((names[k], k, n) for k, n in counts.items()), key=lambda r: (-r[2], r[0]))
+    return [(category_id, name, int(count)) for name, category_id, count in rows[:limit]]
 
 
 @dataclass(frozen=True)
@@ -52,37 +51,32 @@ class Breaches:
 
 
 def breaches_by_category(session: Session, scope: Scope, limit: int = 5) -> list[Breaches]:
-    """Clocks that stopped in the period beyond their target, per category, most first."""
-    span = scope.span
-    first_in = (Ticket.first_responded_at >= span.start) & (Ticket.first_responded_at < span.end)
-    resolved_in = (Ticket.resolved_at >= span.start) & (Ticket.resolved_at < span.end)
-    first = func.sum(
-        case(
-            (
-                first_in
-                & (Ticket.first_response_business_minutes > Category.first_response_minutes),
-                1,
-            ),
-            else_=0,
-        )
+    """Clocks that stopped in the period beyond their target, per category, most first (daily
+    rollups and today's delta)."""
+    counts = {
+        key: values
+        for key, values in tally(
+            session, scope, ["first_breached", "resolved_breached"], "category_id"
+        ).items()
+        if sum(values)
+    }
+    names = _names(session, counts)
+    rows = sorted(
+        (
+            Breaches(key, names[key], first, resolution)
+            for key, (first, resolution) in counts.items()
+        ),
+        key=lambda row: (-row.total, row.name),
     )
-    resolution = func.sum(
-        case(
-            (resolved_in & (Ticket.resolution_business_minutes > RESOLUTION_TARGET), 1),
-            else_=0,
-        )
+    return rows[:limit]
+
+
+def _names(session: Session, ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(Category.id, Category.name).where(Category.id.in_(ids))).all()
     )
-    rows = session.execute(
-        select(Category.id, Category.name, first, resolution)
-        .select_from(Ticket)
-        .join(Category, Category.id == Ticket.category_id)
-        .where(*scope.conditions(), or_(first_in, resolved_in))
-        .group_by(Category.id, Category.name)
-        .having(first + resolution > 0)
-        .order_by((first + resolution).desc(), Category.name)
-        .limit(limit)
-    ).all()
-    return [Breaches(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -99,31 +93,40 @@ def _week_of(column, boundaries):
     return case(*whens, else_=-1)
 
 
-def weekly_trend(session: Session, scope: Scope, timezone: str) -> list[Week]:
+def weekly_trend(
+    session: Session, scope: Scope, timezone: str, *, exact: bool = False
+) -> list[Week]:
     starts = week_starts(scope.span)
     boundaries = day_boundaries(starts, timezone)
     conditions = scope.conditions()
 
-    def counted(column) -> dict[int, int]:
-        weeks = (
-            select(_week_of(column, boundaries).label("week"))
-            .where(*conditions, *in_span(column, scope.span))
-            .subquery()
-        )
-        return dict(
-            session.execute(select(weeks.c.week, func.count()).group_by(weeks.c.week)).all()
-        )
+    def week(day, instant):
+        return _week_of(day, starts) if day is not None else _week_of(instant, boundaries)
 
-    received, resolved = counted(Ticket.created_at), counted(Ticket.resolved_at)
-    medians = percentiles(
-        session,
-        select(
-            _week_of(Ticket.resolved_at, boundaries).label("group"),
-            Ticket.resolution_business_minutes.label("business"),
-        ).where(*conditions, *in_span(Ticket.resolved_at, scope.span)),
-        ["business"],
-        [0.5],
-    )
+    counts = tally(session, scope, ["received", "resolved"], week)
+    received = {index: values[0] for index, values in counts.items()}
+    resolved = {index: values[1] for index, values in counts.items()}
+
+    medians = None
+    if not exact:
+        medians = histogram_percentiles(
+            session,
+            scope,
+            ["rb"],
+            [0.5],
+            rolled_group=_week_of(DailyHistogram.day, starts),
+            live_group=_week_of(Ticket.resolved_at, boundaries),
+        )
+    if medians is None:
+        medians = percentiles(
+            session,
+            select(
+                _week_of(Ticket.resolved_at, boundaries).label("group"),
+                Ticket.resolution_business_minutes.label("business"),
+            ).where(*conditions, *in_span(Ticket.resolved_at, scope.span)),
+            ["business"],
+            [0.5],
+        )
     return [
         Week(
             start=start,
@@ -153,26 +156,15 @@ class ChannelSatisfaction:
 
 def satisfaction_by_channel(session: Session, scope: Scope) -> list[ChannelSatisfaction]:
     """Per attention channel, over tickets resolved in the period: their ratings' average and
-    the share of them that were rated."""
-    rows = session.execute(
-        select(
-            Ticket.channel,
-            func.count(),
-            func.count(SatisfactionRating.id),
-            func.avg(SatisfactionRating.rating),
-        )
-        .select_from(Ticket)
-        .outerjoin(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
-        .where(*scope.conditions(), *in_span(Ticket.resolved_at, scope.span))
-        .group_by(Ticket.channel)
-        .order_by(Ticket.channel)
-    ).all()
+    the share of them that were rated (daily rollups and today's delta)."""
+    counts = tally(session, scope, ["resolved", "rated", "rating_sum"], "channel")
     return [
         ChannelSatisfaction(
             channel=channel,
-            resolved=int(resolved),
-            ratings=int(rated),
-            average=None if average is None else round(float(average), 2),
+            resolved=resolved,
+            ratings=rated,
+            average=round(total / rated, 2) if rated else None,
         )
-        for channel, resolved, rated, average in rows
+        for channel, (resolved, rated, total) in sorted(counts.items())
+        if resolved
     ]

@@ -34,17 +34,21 @@ def build(
     now: datetime,
     *,
     compare_departments: bool = False,
+    exact: bool = False,
 ) -> Dashboard:
+    """``exact``: medians and p90 from the tickets themselves (the CSV), not the histograms."""
     return Dashboard(
         scope=scope,
         summary=figures.summary(session, scope, now),
         aging=figures.aging(session, scope, calendar, now),
-        first_response=figures.clock(session, scope, "first_response"),
-        resolution=figures.clock(session, scope, "resolution"),
+        first_response=figures.clock(session, scope, "first_response", exact=exact),
+        resolution=figures.clock(session, scope, "resolution", exact=exact),
         breaches=breakdowns.breaches_by_category(session, scope),
         channels=breakdowns.by_channel(session, scope),
         categories=breakdowns.by_category(session, scope),
-        weeks=breakdowns.weekly_trend(session, scope, calendar.timezone),
+        weeks=breakdowns.weekly_trend(session, scope, calendar.timezone, exact=exact),
         satisfaction=breakdowns.satisfaction_by_channel(session, scope),
-        departments=figures.departments(session, scope) if compare_departments else None,
+        departments=(
+            figures.departments(session, scope, exact=exact) if compare_departments else None
+        ),
     )

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select
 
-from app.dashboards.figures import RESOLUTION_TARGET
 from app.dashboards.periods import AGING_BUCKETS, aging_boundaries, day_boundaries
+from app.dashboards.rollups import RESOLUTION_TARGET
 from app.inputs import bounded_date, bounded_int
 from app.models import Category, Ticket
 from app.tickets.calendar import BusinessCalendar

@@ -16,15 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.dashboards.percentiles import percentiles
 from app.dashboards.periods import AGING_BUCKETS, aging_boundaries
+from app.dashboards.rollups import RESOLUTION_TARGET, histogram_percentiles, tally
 from app.dashboards.scope import Scope, in_span
-from app.models import Category, Department, SatisfactionRating, Ticket
+from app.models import Category, DailyHistogram, Department, Ticket
 from app.tickets.calendar import BusinessCalendar
-from app.tickets.lifecycle import DUPLICATE, OPEN_STATUSES
+from app.tickets.lifecycle import OPEN_STATUSES
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * 60
@@ -32,21 +33,6 @@ MINUTES_PER_DAY = 24 * 60
 
 def ratio(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def _count(session: Session, statement: Select) -> int:
-    return int(session.scalar(statement) or 0)
-
-
-# A rights request's target may be extended once (app/tickets/rights.py): compliance is measured
-# against the target in force, the category's plus the extension.
-RESOLUTION_TARGET = Category.resolution_minutes + func.coalesce(
-    Ticket.resolution_extension_minutes, 0
-)
-
-
-def within(value, target):
-    return func.coalesce(func.sum(case((value <= target, 1), else_=0)), 0)
 
 
 @dataclass(frozen=True)
@@ -61,22 +47,21 @@ class Summary:
 
 
 def summary(session: Session, scope: Scope, now: datetime) -> Summary:
-    conditions = scope.conditions()
-    received = select(func.count()).where(*conditions, *in_span(Ticket.created_at, scope.span))
-    resolved = select(func.count()).where(*conditions, *in_span(Ticket.resolved_at, scope.span))
-    duplicates = select(func.count()).where(
-        *conditions, Ticket.status == DUPLICATE, *in_span(Ticket.created_at, scope.span)
-    )
+    """Received, resolved and duplicates from the daily rollups and today's delta (exact: see
+    app/dashboards/rollups.py); the backlog now from the open tickets."""
+    received, resolved, duplicates = tally(
+        session, scope, ["received", "resolved", "duplicates"]
+    ).get(None, [0, 0, 0])
     overdue = case((and_(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None)), 1), else_=0)
     backlog_row = session.execute(
         select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
-            *conditions, Ticket.status.in_(OPEN_STATUSES)
+            *scope.conditions(), Ticket.status.in_(OPEN_STATUSES)
         )
     ).one()
     return Summary(
-        received=_count(session, received),
-        resolved=_count(session, resolved),
-        duplicates=_count(session, duplicates),
+        received=received,
+        resolved=resolved,
+        duplicates=duplicates,
         backlog=int(backlog_row[0]),
         overdue=int(backlog_row[1]),
     )
@@ -119,35 +104,40 @@ class Clock:
         return ratio(self.within_target, self.stopped)
 
 
-CLOCKS = {
+CLOCKS = {  # (stopped at, business minutes, calendar minutes, target, rollup measures)
     "first_response": (
         Ticket.first_responded_at,
         Ticket.first_response_business_minutes,
         Ticket.first_response_calendar_minutes,
         Category.first_response_minutes,
+        ["first_responded", "first_within"],
     ),
     "resolution": (
         Ticket.resolved_at,
         Ticket.resolution_business_minutes,
         Ticket.resolution_calendar_minutes,
         RESOLUTION_TARGET,
+        ["resolved", "resolved_within"],
     ),
 }
 
 
-def clock(session: Session, scope: Scope, name: str) -> Clock:
-    stopped_at, business, calendar_minutes, target = CLOCKS[name]
+def clock(session: Session, scope: Scope, name: str, *, exact: bool = False) -> Clock:
+    """Counts from the rollups (exact); median and p90 from the daily histograms (within
+    ``rollups.ERROR``) unless ``exact`` or the scope names a category or channel."""
+    stopped_at, business, calendar_minutes, _, measures = CLOCKS[name]
     conditions = [*scope.conditions(), *in_span(stopped_at, scope.span)]
-    stopped, within_target = session.execute(
-        select(func.count(), within(business, target))
-        .select_from(Ticket)
-        .join(Category, Category.id == Ticket.category_id)
-        .where(*conditions)
-    ).one()
-    source = select(
-        literal(0).label("group"), business.label("business"), calendar_minutes.label("calendar")
-    ).where(*conditions)
-    found = percentiles(session, source, ["business", "calendar"], [0.5, 0.9]).get(0)
+    stopped, within_target = tally(session, scope, measures).get(None, [0, 0])
+    codes = ["rb", "rc"] if name == "resolution" else ["fb", "fc"]
+    found = None if exact else histogram_percentiles(session, scope, codes, [0.5, 0.9])
+    if found is None:
+        source = select(
+            literal(0).label("group"),
+            business.label("business"),
+            calendar_minutes.label("calendar"),
+        ).where(*conditions)
+        found = percentiles(session, source, ["business", "calendar"], [0.5, 0.9])
+    found = found.get(0, found.get(None))
     p50_b, p90_b, p50_c, p90_c = found or [None] * 4
     return Clock(
         stopped=int(stopped),
@@ -184,51 +174,43 @@ class DepartmentRow:
         return ratio(self.within_target, self.resolved)
 
 
-def departments(session: Session, scope: Scope) -> list[DepartmentRow]:
+def departments(session: Session, scope: Scope, *, exact: bool = False) -> list[DepartmentRow]:
     """Per active department: received, resolved, within target, median time, satisfaction.
     Highlighted departments first, then by name."""
     conditions = scope.conditions()
     resolved_in = [*conditions, *in_span(Ticket.resolved_at, scope.span)]
-    received = dict(
-        session.execute(
-            select(Ticket.department_id, func.count())
-            .where(*conditions, *in_span(Ticket.created_at, scope.span))
-            .group_by(Ticket.department_id)
-        ).all()
-    )
-    resolved = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(
-                Ticket.department_id,
-                func.count(),
-                within(Ticket.resolution_business_minutes, RESOLUTION_TARGET),
-            )
-            .select_from(Ticket)
-            .join(Category, Category.id == Ticket.category_id)
-            .where(*resolved_in)
-            .group_by(Ticket.department_id)
-        )
+    received = {
+        key: values[0]
+        for key, values in tally(session, scope, ["received"], "department_id").items()
     }
-    medians = percentiles(
-        session,
-        select(
-            Ticket.department_id.label("group"),
-            Ticket.resolution_calendar_minutes.label("calendar"),
-            Ticket.resolution_business_minutes.label("business"),
-        ).where(*resolved_in),
-        ["calendar", "business"],
-        [0.5],
-    )
-    ratings = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(Ticket.department_id, func.avg(SatisfactionRating.rating), func.count())
-            .select_from(Ticket)
-            .join(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id)
-            .where(*resolved_in)
-            .group_by(Ticket.department_id)
+    resolved = tally(session, scope, ["resolved", "resolved_within"], "department_id")
+    medians = None
+    if not exact:
+        medians = histogram_percentiles(
+            session,
+            scope,
+            ["rc", "rb"],
+            [0.5],
+            rolled_group=DailyHistogram.department_id,
+            live_group=Ticket.department_id,
         )
+    if medians is None:
+        medians = percentiles(
+            session,
+            select(
+                Ticket.department_id.label("group"),
+                Ticket.resolution_calendar_minutes.label("calendar"),
+                Ticket.resolution_business_minutes.label("business"),
+            ).where(*resolved_in),
+            ["calendar", "business"],
+            [0.5],
+        )
+    ratings = {
+        key: (total / rated, rated)
+        for key, (rated, total) in tally(
+            session, scope, ["rated", "rating_sum"], "department_id"
+        ).items()
+        if rated
     }
     listed = select(Department).where(Department.active.is_(True))
     if scope.department_id is not None:

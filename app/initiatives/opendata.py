@@ -100,7 +100,7 @@ def monthly_rows(session: Session, now: datetime, timezone: str) -> list[dict[st
     rows = []
     for first in months(today):
         last = min(month_start(first + timedelta(days=32)) - timedelta(days=1), today)
-        for row in departments(session, Scope(span=period(first, last, timezone))):
+        for row in departments(session, Scope(span=period(first, last, timezone)), exact=True):
             rows.append(
                 {
                     "unidad_codigo": row.code,

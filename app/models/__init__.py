@@ -3,7 +3,7 @@
 from app.models.access import ResidentAccessCode
 from app.models.access_log import AccessLogEntry
 from app.models.base import REDACTED, AppendOnlyError, Base, UTCDateTime, utcnow
-from app.models.dashboards import DASHBOARD_INDEXES
+from app.models.dashboards import DASHBOARD_INDEXES, DailyHistogram, DailyRollup, RollupDay
 from app.models.initiatives import (
     INITIATIVE_STATUSES,
     PROGRESS_MODES,
@@ -20,7 +20,7 @@ from app.models.privacy import REDACTION_SCOPES, Redaction
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
 from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
-from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketEvent
+from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketCount, TicketEvent
 
 __all__ = [
     "AccessLogEntry",
@@ -36,6 +36,9 @@ __all__ = [
     "Base",
     "Category",
     "ClosedDay",
+    "DailyHistogram",
+    "DailyRollup",
+    "RollupDay",
     "Contact",
     "ContactChange",
     "Department",
@@ -58,6 +61,7 @@ __all__ = [
     "StaffUser",
     "Ticket",
     "TicketContact",
+    "TicketCount",
     "TicketEvent",
     "UTCDateTime",
     "utcnow",

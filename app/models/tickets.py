@@ -95,8 +95,9 @@ class Ticket(Base):
     channel: Mapped[str] = mapped_column(String(16))
     source_ref: Mapped[str | None] = mapped_column(String(128))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    # active_history: the counts (app/tickets/counts.py) need the old value of both on change.
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), active_history=True)
+    status: Mapped[str] = mapped_column(String(20), index=True, active_history=True)
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(300))
     lat: Mapped[float | None]
@@ -128,8 +129,9 @@ class Ticket(Base):
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    first_responded_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
+    # active_history: the rollups' dirty days (app/tickets/counts.py) need the old instants.
+    first_responded_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(active_history=True)
     closed_at: Mapped[datetime | None]
 
     # SLA: due instants (indexed, so "overdue" is a range query), the pause bookkeeping, and
@@ -242,3 +244,16 @@ class TicketEvent(Base):
 
 
 append_only(TicketEvent, "ticket events", redactable=("body",))
+
+
+class TicketCount(Base):
+    """How many tickets each department holds in each status, kept exact by
+    ``app.tickets.counts`` in the same flush as every change (the queue reads it instead of
+    counting the backlog). Bulk statements that create tickets or change their status or
+    department must call ``counts.rebuild`` afterwards."""
+
+    __tablename__ = "ticket_counts"
+
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tickets: Mapped[int] = mapped_column(default=0)

@@ -10,18 +10,19 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, func, select, text, tuple_
+from sqlalchemy import Select, select, text, tuple_
 from sqlalchemy.orm import selectinload
 
 from app.catalog import grouped_categories
 from app.dashboards.drill import DRILL_KEYS, apply_drill_filters, is_drill_down
 from app.extensions import db
 from app.inputs import bounded_date, bounded_int, in_date_range
-from app.models import CHANNELS, StaffUser, Ticket, utcnow
+from app.models import CHANNELS, StaffUser, Ticket, TicketCount, utcnow
 from app.models.tickets import OPEN_PREDICATE
 from app.public.presenters import status_label
 from app.staff.blueprint import bp
 from app.tickets.codes import CodeError, display, parse
+from app.tickets.counts import open_counts
 from app.tickets.errors import PermissionDenied, ValidationFailed
 from app.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from app.tickets.people import person_tickets_where
@@ -167,14 +168,10 @@ def queue():
     if tickets and (more if backwards else bool(request.args.get("despues"))):
         prev_url = url_for("staff.queue", **kept, antes=_cursor(tickets[0], column))
     first_url = url_for("staff.queue", **kept) if prev_url else None
-    # Counts of the open statuses only: the backlog is small and indexed; counting a million
-    # closed tickets on every page view would not be.
-    counts = dict(
-        db.session.execute(
-            _scope(select(Ticket.status, func.count(Ticket.id)))
-            .where(OPEN_TICKETS)
-            .group_by(Ticket.status)
-        ).all()
+    # Open tickets per status from the maintained counter rows (app/tickets/counts.py): one row
+    # per unit and status, so the cost does not grow with the backlog.
+    counts = open_counts(
+        db.session, listed_where(Actor.staff(current_user), TicketCount.department_id)
     )
     staff = db.session.scalars(
         _staff_scope(select(StaffUser).where(StaffUser.active.is_(True))).order_by(StaffUser.name)

@@ -1,5 +1,6 @@
 """The tickets domain. Import the functions from here."""
 
+from app.tickets import counts  # noqa: F401 - registers the counters' flush listener
 from app.tickets.errors import (
     DomainError,
     InvalidTransition,

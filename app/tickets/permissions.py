@@ -185,17 +185,18 @@ def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
     ]
 
 
-def listed_where(actor: Actor) -> ColumnElement[bool]:
+def listed_where(actor: Actor, department=Ticket.department_id) -> ColumnElement[bool]:
     """Which tickets a staff member's lists show (queue, API): agents and heads of a unit see
     their unit's; counter staff (who serve anyone who walks in) and admins see all. Reading one
-    ticket is ``may(actor, "read")``; its personal data is ``may_see_contact``."""
+    ticket is ``may(actor, "read")``; its personal data is ``may_see_contact``. ``department``
+    is the column holding the unit (another table's, e.g. the queue's counter rows)."""
     user = actor.user
     if actor.kind == "system":
         return true()
     if user is None or not user.active:
         return false()
     if user.role in (AGENT, HEAD) and user.department_id is not None:
-        return Ticket.department_id == user.department_id
+        return department == user.department_id
     return true()
 
 

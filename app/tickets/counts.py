@@ -1,0 +1,184 @@
+"""Tickets per department and status, kept exact in the same flush as the change; and the
+past days whose dashboard rollup a change made stale.
+
+Every flush that adds a ticket, changes its status or its department, or deletes it adds the
+difference to ``ticket_counts`` (one row per department × status) before the transaction
+commits: the counts commit or roll back with the change. Concurrent changes serialize on the
+counter rows (``UPDATE ... SET tickets = tickets + n``), taken in one order (sorted keys) so two
+transactions never wait on each other crosswise. Bulk statements that bypass the ORM (the
+benchmarks' loads) call ``rebuild`` afterwards; the migration that made the table backfilled it.
+
+The same flush marks "dirty" every past Santiago day (before today) whose figures the change
+moves — the old and new days of a ticket's filing, first response and resolution — in
+``rollup_days``: the dashboards read those days from the tickets table until the periodic job
+rolls them up again (app/dashboards/rollups.py). A change to a category's targets drops the
+job's mark, so it rolls every day again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, delete, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.models import Category, RollupDay, SatisfactionRating, Ticket, TicketCount, utcnow
+from app.models.tickets import OPEN_STATUSES
+from config.settings import settings
+
+Key = tuple[int, str]
+
+
+def _before(ticket: Ticket, name: str):
+    history = inspect(ticket).attrs[name].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return getattr(ticket, name)
+
+
+def _deltas(session: Session) -> Counter[Key]:
+    deltas: Counter[Key] = Counter()
+    for obj in session.new:
+        if isinstance(obj, Ticket):
+            deltas[(obj.department_id, obj.status)] += 1
+    for obj in session.dirty:
+        if not isinstance(obj, Ticket) or obj in session.deleted:
+            continue
+        attrs = inspect(obj).attrs
+        if attrs.department_id.history.has_changes() or attrs.status.history.has_changes():
+            old = (_before(obj, "department_id"), _before(obj, "status"))
+            new = (obj.department_id, obj.status)
+            if old != new:
+                deltas[old] -= 1
+                deltas[new] += 1
+    for obj in session.deleted:
+        if isinstance(obj, Ticket):
+            deltas[(_before(obj, "department_id"), _before(obj, "status"))] -= 1
+    return deltas
+
+
+def _upsert(connection: Connection, department_id: int, status: str, change: int) -> None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(TicketCount).values(
+        department_id=department_id, status=status, tickets=change
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[TicketCount.department_id, TicketCount.status],
+            set_={"tickets": TicketCount.tickets + statement.excluded.tickets},
+        )
+    )
+
+
+# What the dashboards count or measure, and the instants that place a ticket in a day.
+FIGURE_COLUMNS = (
+    "created_at",
+    "resolved_at",
+    "first_responded_at",
+    "status",
+    "department_id",
+    "category_id",
+    "channel",
+    "resolution_business_minutes",
+    "resolution_calendar_minutes",
+    "first_response_business_minutes",
+    "first_response_calendar_minutes",
+)
+DAY_COLUMNS = ("created_at", "resolved_at", "first_responded_at")
+TARGET_COLUMNS = ("first_response_minutes", "resolution_minutes")
+
+
+def _instants(ticket: Ticket, name: str, new: bool) -> list[datetime]:
+    if new:
+        value = getattr(ticket, name)
+        return [value] if value is not None else []
+    history = inspect(ticket).attrs[name].history
+    return [v for v in (*history.deleted, *history.unchanged, *history.added) if v is not None]
+
+
+def _dirty_days(session: Session) -> tuple[set[date], bool]:
+    """Past days whose rollups the pending changes move; and whether targets changed."""
+    touched = session.new | session.dirty | session.deleted
+    if not any(isinstance(obj, Ticket | SatisfactionRating | Category) for obj in touched):
+        return set(), False  # most flushes: nothing the dashboards count
+    zone = ZoneInfo(settings().timezone)
+    today = utcnow().astimezone(zone).date()
+    days: set[date] = set()
+    for obj in touched:
+        if not isinstance(obj, Ticket):
+            continue
+        new = obj in session.new
+        attrs = inspect(obj).attrs
+        changed = any(attrs[name].history.has_changes() for name in FIGURE_COLUMNS)
+        if not new and not changed and obj not in session.deleted:
+            continue
+        for name in DAY_COLUMNS:
+            days.update(instant.astimezone(zone).date() for instant in _instants(obj, name, new))
+    for obj in session.new | session.deleted:
+        if isinstance(obj, SatisfactionRating):  # counted on its ticket's resolution day
+            resolved = session.connection().scalar(
+                select(Ticket.resolved_at).where(Ticket.id == obj.ticket_id)
+            )
+            if resolved is not None:
+                days.add(resolved.astimezone(zone).date())
+    retarget = any(
+        isinstance(obj, Category)
+        and any(inspect(obj).attrs[name].history.has_changes() for name in TARGET_COLUMNS)
+        for obj in session.dirty
+    )
+    return {day for day in days if day < today}, retarget
+
+
+def _mark(connection: Connection, days: set[date], retarget: bool) -> None:
+    if retarget:  # every day's "within target" is stale: the job rolls all days again
+        connection.execute(delete(RollupDay).where(RollupDay.kind == "rolled"))
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    for day in sorted(days):
+        connection.execute(
+            dialect.insert(RollupDay).values(day=day, kind="dirty").on_conflict_do_nothing()
+        )
+
+
+@event.listens_for(Session, "after_flush")
+def _count(session: Session, _context) -> None:
+    """In the flush's own transaction, after the tickets' rows were written (their row locks
+    come first), with the pre-flush history still readable."""
+    changes = sorted((key, n) for key, n in _deltas(session).items() if n)
+    days, retarget = _dirty_days(session)
+    if not changes and not days and not retarget:
+        return
+    connection = session.connection()
+    for (department_id, status), change in changes:
+        _upsert(connection, department_id, status, change)
+    _mark(connection, days, retarget)
+
+
+def rebuild(connection: Connection) -> None:
+    """Recount from the tickets table (after bulk loads; the migration's backfill)."""
+    connection.execute(delete(TicketCount))
+    rows = connection.execute(
+        select(Ticket.department_id, Ticket.status, func.count()).group_by(
+            Ticket.department_id, Ticket.status
+        )
+    ).all()
+    if rows:
+        connection.execute(
+            TicketCount.__table__.insert(),
+            [{"department_id": d, "status": s, "tickets": n} for d, s, n in rows],
+        )
+
+
+def open_counts(session: Session, department_where) -> dict[str, int]:
+    """Open tickets by status over the counter rows ``department_where`` selects."""
+    return dict(
+        session.execute(
+            select(TicketCount.status, func.sum(TicketCount.tickets))
+            .where(TicketCount.status.in_(OPEN_STATUSES), department_where)
+            .group_by(TicketCount.status)
+        ).all()
+    )
