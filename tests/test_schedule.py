@@ -25,7 +25,13 @@ def test_each_slot_is_enqueued_once_however_many_workers_tick(app, own_redis):
         queued = Queue("default", connection=connection).job_ids
     slot = int(NOON.timestamp() // 60)
     assert f"periodic-sla-sweep-{slot}" in enqueued
-    assert {job.split("-")[1] for job in enqueued} == {"relay", "sla", "close", "retention"}
+    assert {job.split("-")[1] for job in enqueued} == {
+        "relay",
+        "sla",
+        "close",
+        "retention",
+        "dashboard",
+    }
     assert f"periodic-sla-sweep-{slot + 1}" in later
     assert "periodic-close-stale-tickets" not in " ".join(later)  # hourly: same slot still
     assert sorted(queued) == sorted(enqueued + later)
