@@ -31,11 +31,14 @@ from tests.support import (
     IN_CI,
     TEST_PASSWORD,
     TUESDAY_10AM,
+    DemoSnapshot,
 )
 
 # The suite asks for development explicitly (as bin/run does): an app a test builds without a
 # SECRET_KEY gets the development one. Tests of the other modes set APP_ENV themselves.
 os.environ.setdefault("APP_ENV", "development")
+
+DEMO = DemoSnapshot()
 
 
 def pytest_collection_modifyitems(config, items):  # noqa: ARG001
@@ -90,7 +93,11 @@ def redis_url() -> str | None:
     if not ENV_REDIS_URL:
         return None
     base = ENV_REDIS_URL.rsplit("/", 1)[0] if ENV_REDIS_URL.count("/") > 2 else ENV_REDIS_URL
-    return f"{base.rstrip('/')}/{secrets.randbelow(14) + 1}"
+    # Parallel workers (``bin/test --fast`` runs pytest-xdist's ``gw0``, ``gw1``, …) each flush
+    # their own db number after every test, so they must never share one.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    number = int(worker[2:]) + 1 if worker.startswith("gw") else secrets.randbelow(14) + 1
+    return f"{base.rstrip('/')}/{number}"
 
 
 @pytest.fixture(scope="session")
@@ -281,10 +288,7 @@ def make_ticket(session, make_category):
 @pytest.fixture
 def demo(app, session):
     """The demo service desk (departments, categories, staff), without demo tickets."""
-    from app.demo import seed
-
-    seed(session, tickets=0)
-    session.commit()
+    DEMO.load(session)
     return session
 
 
