@@ -3,6 +3,7 @@
 from app.models.access import ResidentAccessCode
 from app.models.access_log import AccessLogEntry
 from app.models.base import REDACTED, AppendOnlyError, Base, UTCDateTime, utcnow
+from app.models.dashboards import DASHBOARD_INDEXES, DailyHistogram, DailyRollup, RollupDay
 from app.models.diagnoses import (
     ATTENTION_VIAS,
     QUESTION_KINDS,
@@ -15,7 +16,6 @@ from app.models.diagnoses import (
     StaffRespondent,
     SurveyTheme,
 )
-from app.models.dashboards import DASHBOARD_INDEXES, DailyHistogram, DailyRollup, RollupDay
 from app.models.initiatives import (
     INITIATIVE_STATUSES,
     PROGRESS_MODES,

@@ -85,9 +85,7 @@ class StaffQuestion(Base):
     __tablename__ = "staff_questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_questionnaires.id"), index=True
-    )
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("staff_questionnaires.id"), index=True)
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(8))  # scale (1-5) or open
     text: Mapped[str] = mapped_column(String(300))
@@ -104,9 +102,7 @@ class StaffAnswer(Base):
     __tablename__ = "staff_answers"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_answer_id)
-    questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_questionnaires.id"), index=True
-    )
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("staff_questionnaires.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
 
     items: Mapped[list[StaffAnswerItem]] = relationship(cascade="all, delete-orphan")

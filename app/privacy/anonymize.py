@@ -16,7 +16,8 @@ What it replaces:
   street, as public feeds show it) and coordinates (rounded to about 100 m, as public feeds show
   them), the answers to the category's questions, photos' links, the channel's client ids;
 - the bodies of ticket events the resident wrote (replies, comments, survey comments);
-- survey comments (and the same words kept with the attention survey's scores); inbound SMS from their numbers or about their tickets (body and number);
+- survey comments (and the same words kept with the attention survey's scores);
+  inbound SMS from their numbers or about their tickets (body and number);
   notifications of their tickets (recipient, subject, bodies, provider error text);
 - the values in their change history.
 
@@ -37,12 +38,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.models import (
     REDACTED,
+    AttentionAnswer,
     Contact,
     ContactChange,
     InboundSms,
     Notification,
     Redaction,
-    AttentionAnswer,
     SatisfactionRating,
     Ticket,
     TicketContact,

@@ -93,6 +93,11 @@ def rating_form(body: str) -> tuple[list[int], str | None] | None:
     rest = text[found.end() :].strip(" ,;.-:")
     if not rest:
         return scores, None
-    if len(scores) == 4 and not rest[0].isdigit() and found.end() < len(text) and text[found.end()] in " ,;.-:":
+    if (
+        len(scores) == 4
+        and not rest[0].isdigit()
+        and found.end() < len(text)
+        and text[found.end()] in " ,;.-:"
+    ):
         return scores, rest
     return None
