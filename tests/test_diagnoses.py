@@ -422,3 +422,19 @@ def test_questions_are_frozen_once_answered(client, demo, login):
     assert client.get("/staff/admin/diagnostico-interno").status_code == 200
     login(staff(demo, "jefatura@demo.penalolen.cl"))
     assert client.get("/staff/admin/diagnostico-interno").status_code == 403
+
+
+def test_anonymizing_a_ticket_removes_its_survey_text_and_keeps_the_scores(client, demo):
+    from app.models import REDACTED
+    from app.privacy.anonymize import anonymize_ticket
+
+    file_web(client, demo)
+    ticket = resolved_ticket(demo)
+    client.post(
+        f"/encuesta/{make_token(ticket)}",
+        data={"rating": "2", "clarity": "1", "comment": "Soy Florinda, del pasaje 12"},
+    )
+    anonymize_ticket(demo, ticket, Actor.staff(admin(demo)), "Solicitud de la persona")
+    demo.commit()
+    row = demo.scalar(select(AttentionAnswer))
+    assert row.improve == REDACTED and (row.overall, row.clarity) == (2, 1)
