@@ -34,9 +34,8 @@ def test_public_survey_pages_are_accessible(browser, site, seeded, axe_check):
         .where(Ticket.status == "resolved", AttentionAnswer.id.is_(None))
     )
     for width, height in WIDTHS:
-        context = browser.new_context(
-            locale="es-CL", viewport={"width": width, "height": height}, java_script_enabled=False
-        )
+        # (axe runs as JavaScript; the survey without it: test_survey_answered_with_the_keyboard)
+        context = browser.new_context(locale="es-CL", viewport={"width": width, "height": height})
         page = context.new_page()
         page.goto(site + "/")
         page.get_by_role("link", name="¿Cómo le atendimos? Responda la encuesta").click()
