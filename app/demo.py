@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from app.diagnoses.demo import seed_attention, seed_staff_questionnaire
 from app.initiatives.demo import seed_directory, seed_initiatives
 from app.models import Category, Department, Notification, ResponseTemplate, StaffUser, Ticket
 from app.tickets import (
@@ -698,6 +699,9 @@ def seed(
             progress(index, tickets)
     session.flush()
     _settle_history(session, now)
+    if tickets:  # the diagnoses' demo (a bare desk, as the tests load it, stays bare)
+        seed_attention(session, departments, now)
+        seed_staff_questionnaire(session, departments, now)
     return summary
 
 

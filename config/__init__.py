@@ -146,6 +146,9 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "RETENTION_BATCH": _int(env, "RETENTION_BATCH", 200),
         "RETENTION_MAX_ROUNDS": _int(env, "RETENTION_MAX_ROUNDS", 50),
         "SURVEY_MAX_AGE_DAYS": _int(env, "SURVEY_MAX_AGE_DAYS", 30),
+        # Diagnoses (app/diagnoses): results by unit (staff questionnaire) and public figures
+        # (attention survey) are shown only for groups of at least this many answers.
+        "DIAGNOSIS_MIN_GROUP": _int(env, "DIAGNOSIS_MIN_GROUP", 5),
         # How long the link that confirms a resident's email works (app/tickets/people.py).
         "EMAIL_LINK_MAX_AGE_DAYS": _int(env, "EMAIL_LINK_MAX_AGE_DAYS", 30),
         # How long a signed link in a notice works (answer, survey, receipt: app/tickets/proof.py).
@@ -204,6 +207,8 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "WEB_INTAKE_RATE_LIMIT": env.get("WEB_INTAKE_RATE_LIMIT") or "10 per minute;60 per hour",
         "TRACKING_RATE_LIMIT": env.get("TRACKING_RATE_LIMIT") or "60 per minute",
         "OPEN311_RATE_LIMIT": env.get("OPEN311_RATE_LIMIT") or "60 per minute",
+        # Answers to the open attention survey (/opina...) per address.
+        "SURVEY_RATE_LIMIT": env.get("SURVEY_RATE_LIMIT") or "5 per 10 minutes;30 per day",
         "RATELIMIT_SWALLOW_ERRORS": True,
         # One counter per window and address: one Redis round trip per request.
         "RATELIMIT_STRATEGY": "fixed-window",

@@ -64,6 +64,7 @@ class Settings:
     retention_batch: int
     retention_max_rounds: int
     survey_max_age_days: int
+    diagnosis_min_group: int
     email_link_max_age_days: int
     resident_link_max_age_days: int
     resident_access_minutes: int
@@ -83,6 +84,7 @@ class Settings:
     web_intake_rate_limit: str
     tracking_rate_limit: str
     open311_rate_limit: str
+    survey_rate_limit: str
     login_rate_limit: str
     login_account_rate_limit: str
     access_code_send_rate_limit: str

@@ -126,7 +126,8 @@ def test_the_transparency_page_is_public_cacheable_and_impersonal(client, desk):
     assert html.index("Dirección de Desarrollo Comunitario") < html.index(
         "Dirección de Operaciones"
     )
-    assert "Transparencia Focalizada" in html and html.count("<caption") == 2
+    # The two periods' tables and the attention survey's (by channel, by unit).
+    assert "Transparencia Focalizada" in html and html.count("<caption") == 4
     assert "poste frente a mi casa" not in html  # no ticket text, no codes, no contacts
     assert not re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]", html)
     home = client.get("/").get_data(as_text=True)

@@ -111,6 +111,12 @@ def file_everywhere(client, session, login):
         "/open311/v2/requests.json",
         data=open311 | {"service_code": "discapacidad", "description": RESIDENT_TEXTS[6]},
     )
+    # The attention survey's open answers (which may name people) are never published.
+    for channel in ("", "/meson", "/telefono"):
+        client.post(
+            f"/opina{channel}",
+            data={"rating": "2", "comment": f"{RESIDENT_TEXTS[0]} {PII['name']}"},
+        )
 
 
 def work_them(session):
@@ -141,6 +147,9 @@ def anonymous_lists(client, tickets):
         "/solicitudes/nueva",
         "/seguimiento",
         "/transparencia",
+        "/opina",
+        "/opina/meson",
+        "/opina/telefono",
         "/api/v1/categories",
         "/api/v1/departments",
         "/api/v1/openapi.json",

@@ -112,7 +112,7 @@ def test_resolution_tells_the_resident_and_asks_for_the_survey_once(
 
     bodies = twilio.bodies_to(MOBILE)
     assert sum("fue resuelta" in body for body in bodies) == 2
-    assert sum("1 (muy mala) al 5 (muy buena)" in body for body in bodies) == 1
+    assert sum("ej. 5 4 5 3" in body for body in bodies) == 1
     assert [r.template for r in rows(session)] == ["resolved", "survey", "resolved"]
 
 

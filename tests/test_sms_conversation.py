@@ -103,7 +103,7 @@ def test_a_conversation_by_sms_from_problem_to_closed(
     sent = twilio.bodies_to(RESIDENT)
     assert any("cuadrilla" in body for body in sent)
     assert any("resuelta" in body.lower() for body in sent)
-    assert any("Responda con un numero del 1" in body for body in sent)
+    assert any("ej. 5 4 5 3" in body for body in sent)
     assert "Resuelta" in texts(client, f"ESTADO {ticket.code}")
 
     # 6. They answer 5: the rating is stored with the channel, and the ticket closes.

@@ -43,7 +43,7 @@ def test_the_survey_email_carries_a_signed_link_that_opens_the_form(
 
     page = client.get(f"/encuesta/{token}")
     assert page.status_code == 200
-    assert "¿Cómo evaluaría la atención recibida?" in page.text
+    assert "cómo evaluaría la atención recibida?" in page.text
     answer = client.post(f"/encuesta/{token}", data={"rating": "4", "comment": "Rápido."})
     assert answer.status_code == 200 and "Gracias" in answer.text
     session.expire_all()

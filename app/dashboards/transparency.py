@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from app.dashboards.figures import DepartmentRow, departments
 from app.dashboards.periods import Period, month_start, period
 from app.dashboards.scope import Scope, local_today
+from app.diagnoses import external
 from app.extensions import db
 from app.initiatives.service import focused_units, initiatives_of
 from app.models import utcnow
+from app.public.presenters import channel_label
 
 bp = Blueprint("transparency", __name__)
 MAX_AGE = 15 * 60  # seconds: the figures move slowly; a quarter of an hour is fresh enough
@@ -61,6 +63,10 @@ def cacheable(response: Response) -> Response:
 def transparency():
     now = utcnow()
     found = report(db.session, now, current_app.config["TIMEZONE"])
+    today = local_today(now, current_app.config["TIMEZONE"])
+    # The attention survey, aggregated (never the open answers), over the same 12 months and
+    # the current month; groups under DIAGNOSIS_MIN_GROUP answers show their count only.
+    attention = external.results(db.session, found.year.first, today)
     units = focused_units(db.session)
     initiatives = initiatives_of(db.session, [unit.id for unit in units])
     return cacheable(
@@ -69,7 +75,10 @@ def transparency():
                 "dashboards/transparency.html",
                 report=found,
                 focused=[(u, [i for i in initiatives if i.department_id == u.id]) for u in units],
-                today=local_today(now, current_app.config["TIMEZONE"]),
+                today=today,
+                attention=attention,
+                channel_label=channel_label,
+                min_group=current_app.config["DIAGNOSIS_MIN_GROUP"],
             )
         )
     )

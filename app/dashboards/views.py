@@ -12,9 +12,11 @@ from sqlalchemy import select
 from app.catalog import grouped_categories
 from app.dashboards import charts, dashboard, export
 from app.dashboards.scope import Scope, local_today, scope_from_args
+from app.diagnoses import external
 from app.extensions import db, login_manager
 from app.models import CHANNELS, Department, utcnow
 from app.notices.attention import attention_count
+from app.public.presenters import channel_label
 from app.tickets import Actor, may
 from app.tickets.sla import business_calendar
 
@@ -93,6 +95,13 @@ def dashboard_page():
         csv_args=figures.scope.query_args(),
         timedelta=timedelta,
         notices_needing_attention=attention_count(db.session, Actor.staff(current_user), utcnow()),
+        attention=external.results(
+            db.session,
+            figures.scope.span.first,
+            figures.scope.span.last,
+            figures.scope.department_id,
+        ),
+        channel_label=channel_label,
     )
 
 

@@ -4,6 +4,18 @@ from app.models.access import ResidentAccessCode
 from app.models.access_log import AccessLogEntry
 from app.models.base import REDACTED, AppendOnlyError, Base, UTCDateTime, utcnow
 from app.models.dashboards import DASHBOARD_INDEXES, DailyHistogram, DailyRollup, RollupDay
+from app.models.diagnoses import (
+    ATTENTION_VIAS,
+    QUESTION_KINDS,
+    SCORE_FIELDS,
+    AttentionAnswer,
+    StaffAnswer,
+    StaffAnswerItem,
+    StaffQuestion,
+    StaffQuestionnaire,
+    StaffRespondent,
+    SurveyTheme,
+)
 from app.models.initiatives import (
     INITIATIVE_STATUSES,
     PROGRESS_MODES,
@@ -23,6 +35,16 @@ from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
 from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketCount, TicketEvent
 
 __all__ = [
+    "ATTENTION_VIAS",
+    "QUESTION_KINDS",
+    "SCORE_FIELDS",
+    "AttentionAnswer",
+    "StaffAnswer",
+    "StaffAnswerItem",
+    "StaffQuestion",
+    "StaffQuestionnaire",
+    "StaffRespondent",
+    "SurveyTheme",
     "AccessLogEntry",
     "CHANNELS",
     "DASHBOARD_INDEXES",

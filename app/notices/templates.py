@@ -247,8 +247,8 @@ def survey(ticket: Ticket, channel: str, survey_link: str) -> Rendered:
     subject = _("¿Cómo evaluaría la atención recibida? Solicitud N. %(code)s", code=code)
     if channel == "sms":
         text = _(
-            "¿Como evaluaria la atencion de su solicitud %(code)s? Responda con un numero del "
-            "1 (muy mala) al 5 (muy buena).",
+            "Encuesta solicitud %(code)s: responda 4 notas de 1 a 5 (general, trato amable, "
+            "claridad, tiempo), ej. 5 4 5 3, y si quiere que deberiamos mejorar.",
             code=code,
         )
         return Rendered(subject, text)

@@ -16,7 +16,8 @@ What it replaces:
   street, as public feeds show it) and coordinates (rounded to about 100 m, as public feeds show
   them), the answers to the category's questions, photos' links, the channel's client ids;
 - the bodies of ticket events the resident wrote (replies, comments, survey comments);
-- survey comments; inbound SMS from their numbers or about their tickets (body and number);
+- survey comments (and the same words kept with the attention survey's scores);
+  inbound SMS from their numbers or about their tickets (body and number);
   notifications of their tickets (recipient, subject, bodies, provider error text);
 - the values in their change history.
 
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.models import (
     REDACTED,
+    AttentionAnswer,
     Contact,
     ContactChange,
     InboundSms,
@@ -181,6 +183,17 @@ def redact_tickets(
     for rating in ratings:
         rating.comment = REDACTED
         counts["satisfaction_ratings"] += 1
+    # The same words in the attention survey (external diagnosis): scores stay, text goes.
+    answers = session.scalars(
+        select(AttentionAnswer).where(
+            AttentionAnswer.ticket_id.in_(ids),
+            AttentionAnswer.improve.is_not(None),
+            AttentionAnswer.improve != REDACTED,
+        )
+    )
+    for answer in answers:
+        answer.improve = REDACTED
+        counts["attention_answers"] += 1
     redact_messages(session, now, counts, ticket_ids=ids)
 
 

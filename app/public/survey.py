@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from wtforms import RadioField, SelectChoice, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.extensions import db
 from app.public.blueprint import bp
@@ -32,13 +32,44 @@ RATINGS = [
 ]
 
 
-class SurveyForm(FlaskForm):
+SCALE = [
+    SelectChoice("5", _l("5 · Muy bien")),
+    SelectChoice("4", _l("4 · Bien")),
+    SelectChoice("3", _l("3 · Regular")),
+    SelectChoice("2", _l("2 · Mal")),
+    SelectChoice("1", _l("1 · Muy mal")),
+]
+
+
+def _scale(label) -> RadioField:
+    return RadioField(label, choices=SCALE, validators=[Optional()])
+
+
+class SurveyFields(FlaskForm):
+    """The attention survey (the external diagnosis), after the overall ``rating``: three
+    optional 1-5 scores and the open question. The same on every channel."""
+
+    kindness = _scale(_l("¿Le atendieron con un trato amable?"))
+    clarity = _scale(_l("¿La respuesta fue clara?"))
+    timeliness = _scale(_l("¿El tiempo de espera o de respuesta fue adecuado?"))
+    comment = TextAreaField(
+        _l("¿Qué deberíamos mejorar? (opcional)"),
+        description=_l("No escriba su nombre, RUT ni datos de contacto."),
+        validators=[Length(max=MAX_COMMENT)],
+    )
+
+    def scores(self) -> tuple[int | None, int | None, int | None]:
+        return tuple(
+            int(f.data) if f.data else None for f in (self.kindness, self.clarity, self.timeliness)
+        )
+
+
+class SurveyForm(SurveyFields):
     rating = RadioField(
-        _l("¿Cómo evaluaría la atención recibida?"),
+        _l("En general, ¿cómo evaluaría la atención recibida?"),
         choices=RATINGS,
         validators=[InputRequired(_l("Elija una nota del 1 al 5."))],
     )
-    comment = TextAreaField(_l("Comentario (opcional)"), validators=[Length(max=MAX_COMMENT)])
 
 
 @bp.errorhandler(CSRFError)
@@ -75,6 +106,7 @@ def survey(token: str):
         return render_template("public/survey.html", code=code, thanks=True)
     form = SurveyForm()
     if form.validate_on_submit():
+        kindness, clarity, timeliness = form.scores()
         record_satisfaction(
             db.session,
             ticket,
@@ -82,6 +114,9 @@ def survey(token: str):
             form.comment.data,
             "web",
             proof=link_proof(ticket),  # the signed link went to the resident only
+            kindness=kindness,
+            clarity=clarity,
+            timeliness=timeliness,
         )
         return render_template("public/survey.html", code=code, thanks=True)
     status = 422 if form.errors else 200

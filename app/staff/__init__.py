@@ -8,6 +8,7 @@ from app.staff import (  # noqa: F401
     auth,
     counter,
     data_protection,
+    diagnoses,
     initiatives,
     notices,
     people,

@@ -14,6 +14,7 @@ from app.models import Contact
 from app.photos.service import attach
 from app.photos.storage import photo_storage
 from app.photos.uploads import chosen_photos
+from app.public.opinion import opinion_qr, opinion_url
 from app.public.presenters import present
 from app.public.views import public_url, qr_svg
 from app.staff.blueprint import bp
@@ -180,6 +181,28 @@ def counter_receipt(code: str):
         abort(404)
     view = present(db.session, ticket)
     url = public_url("public.track_ticket", code=view.code)
+    # The attention survey of this visit (anonymous: the topic only, never the ticket).
+    survey = opinion_url("meson", tema=ticket.category.code)
     return render_template(
-        "staff/counter_receipt.html", ticket=view, tracking_url=url, qr_svg=qr_svg(url, view.code)
+        "staff/counter_receipt.html",
+        ticket=view,
+        tracking_url=url,
+        qr_svg=qr_svg(url, view.code),
+        survey_url=survey,
+        survey_qr=opinion_qr(survey, scale=3),
+    )
+
+
+@bp.get("/counter/encuesta")
+def counter_survey_poster():
+    """A poster for the desk: the short URL and QR of the attention survey, for visits with or
+    without a ticket (the desk's unit, when the staff member has one, goes with it)."""
+    require(Actor.staff(current_user), "open")
+    department = current_user.department
+    url = opinion_url("meson", u=department.code.lower() if department else None)
+    return render_template(
+        "staff/counter_survey.html",
+        survey_url=url,
+        short_url=opinion_url("meson"),
+        survey_qr=opinion_qr(url, scale=8),
     )

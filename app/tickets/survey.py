@@ -7,14 +7,15 @@ resolved ticket (DESIGN: resolved -> closed when the survey is answered).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import SURVEY_CHANNELS, SatisfactionRating, Ticket, utcnow
+from app.models import SURVEY_CHANNELS, AttentionAnswer, SatisfactionRating, Ticket, utcnow
 from app.tickets import lifecycle
 from app.tickets.errors import InvalidTransition, NotFound, ValidationFailed
 from app.tickets.events import record_event
@@ -68,6 +69,19 @@ def link_proof(ticket: Ticket) -> ResidentProof:
     return ResidentProof(ticket.code, VIA_LINK, frozenset({SURVEY}))
 
 
+def local_day(now: datetime) -> date:
+    """The Santiago day of an instant: what an attention answer keeps (never the time)."""
+    return now.astimezone(ZoneInfo(settings().timezone)).date()
+
+
+def check_score(value: int | None, field: str, required: bool = False) -> int | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValidationFailed("Elija una nota del 1 al 5.", field=field)
+    return value
+
+
 def answered(session: Session, ticket: Ticket) -> SatisfactionRating | None:
     return session.scalar(
         select(SatisfactionRating).where(SatisfactionRating.ticket_id == ticket.id)
@@ -83,8 +97,17 @@ def record_satisfaction(
     *,
     proof: ResidentProof | None,
     now: datetime | None = None,
+    kindness: int | None = None,
+    clarity: int | None = None,
+    timeliness: int | None = None,
 ) -> SatisfactionRating:
-    """Store the resident's rating (1-5) once; close the ticket if it is still resolved.
+    """Store the resident's answer once; close the ticket if it is still resolved.
+
+    ``rating`` is the overall satisfaction (1-5, required); ``kindness`` ("trato amable"),
+    ``clarity`` (of the answer) and ``timeliness`` are optional 1-5 scores; ``comment`` answers
+    "¿Qué deberíamos mejorar?". Besides the ticket's rating (the dashboards' satisfaction), the
+    answer becomes an attention-survey answer (the external diagnosis) with the ticket's
+    channel, unit and category and the day only.
     ``proof``: what the resident's channel proved (the code alone only on a contactless ticket).
     """
     actor = Actor.resident(proof)
@@ -93,6 +116,11 @@ def record_satisfaction(
         raise ValidationFailed("Canal desconocido.", field="channel")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed("Elija una nota del 1 al 5.", field="rating")
+    scores = {
+        "kindness": check_score(kindness, "kindness"),
+        "clarity": check_score(clarity, "clarity"),
+        "timeliness": check_score(timeliness, "timeliness"),
+    }
     if ticket.status not in ANSWERABLE:
         raise InvalidTransition("La encuesta se responde cuando la solicitud está resuelta.")
     if answered(session, ticket) is not None:
@@ -108,6 +136,19 @@ def record_satisfaction(
         created_at=now,
     )
     session.add(rating_row)
+    session.add(
+        AttentionAnswer(
+            channel=ticket.channel,
+            via="sms" if channel == "sms" else "link",
+            ticket_id=ticket.id,
+            department_id=ticket.department_id,
+            category_id=ticket.category_id,
+            answered_on=local_day(now),
+            overall=rating,
+            improve=comment,
+            **scores,
+        )
+    )
     record_event(
         session,
         ticket,
@@ -116,7 +157,12 @@ def record_satisfaction(
         now,
         body=comment,
         public=False,
-        data={"rating": rating, "channel": channel, **trace(proof)},
+        data={
+            "rating": rating,
+            **{name: value for name, value in scores.items() if value is not None},
+            "channel": channel,
+            **trace(proof),
+        },
     )
     if ticket.status == lifecycle.RESOLVED:
         transition(

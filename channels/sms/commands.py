@@ -42,6 +42,10 @@ GREETINGS = {
     "consulta",
     "ayuda",
 }
+# The survey's short form: the overall score alone ("5"), or up to four scores in the order
+# asked (overall, kind treatment, clarity, time: "5 4 5 3", "5,4,5,3" or "5453"); after four
+# scores, words answer "¿Qué deberíamos mejorar?" ("5 4 5 3 mas horario").
+SCORES = re.compile(r"([1-5])(?:[\s,;.\-/]*([1-5]))?(?:[\s,;.\-/]*([1-5]))?(?:[\s,;.\-/]*([1-5]))?")
 MIN_WORDS = 3
 MIN_LETTERS = 12
 
@@ -71,9 +75,29 @@ def parse(body: str, opt_out_type: str | None = None) -> Command:
         return Command("opt_in")
     if len(words) == 1 and first in HELP_WORDS:
         return Command("help")
-    if re.fullmatch(r"[1-5]", folded.strip(" .!")):
-        return Command("rating", folded.strip(" .!"))
+    if rating_form(body) is not None:
+        return Command("rating", body.strip())
     letters = sum(ch.isalpha() for ch in folded)
     if len(words) < MIN_WORDS or letters < MIN_LETTERS or set(words) <= GREETINGS:
         return Command("too_short", body.strip())
     return Command("text", body.strip())
+
+
+def rating_form(body: str) -> tuple[list[int], str | None] | None:
+    """The scores (1 to 4 of them) and the words after four scores, or None: not a rating."""
+    text = body.strip().rstrip(" .!")
+    found = SCORES.match(text)
+    if found is None:
+        return None
+    scores = [int(digit) for digit in found.groups() if digit is not None]
+    rest = text[found.end() :].strip(" ,;.-:")
+    if not rest:
+        return scores, None
+    if (
+        len(scores) == 4
+        and not rest[0].isdigit()
+        and found.end() < len(text)
+        and text[found.end()] in " ,;.-:"
+    ):
+        return scores, rest
+    return None

@@ -37,7 +37,7 @@ from app.tickets.lifecycle import OPEN_STATUSES, RESOLVED, WAITING_RESIDENT
 from app.tickets.proof import ResidentProof
 from app.tickets.survey import record_satisfaction
 from channels.sms import replies
-from channels.sms.commands import Command
+from channels.sms.commands import Command, rating_form
 
 MAX_MMS_PHOTOS = 3  # Twilio sends up to 10; the web form's limit holds here too
 
@@ -132,15 +132,26 @@ def _pending_survey(session: Session, sender: str) -> Ticket | None:
     )
 
 
-def _rating(session: Session, sender: str, digit: str) -> Outcome | None:
+def _rating(session: Session, sender: str, text: str) -> Outcome | None:
+    form = rating_form(text)
     ticket = _pending_survey(session, sender)
-    if ticket is None:
+    if ticket is None or form is None:
         return None
+    scores, improve = form
+    overall, kindness, clarity, timeliness = (scores + [None, None, None])[:4]
     # The survey went to this number, and Twilio's signature proves the message came from it.
     record_satisfaction(
-        session, ticket, int(digit), None, "sms", proof=ResidentProof.sms(ticket, sender)
+        session,
+        ticket,
+        overall,
+        improve,
+        "sms",
+        proof=ResidentProof.sms(ticket, sender),
+        kindness=kindness,
+        clarity=clarity,
+        timeliness=timeliness,
     )
-    return Outcome(replies.thanks_for_rating(int(digit)), ticket.id)
+    return Outcome(replies.thanks_for_rating(overall), ticket.id)
 
 
 def _opt_in(session: Session, sender: str) -> Outcome:
