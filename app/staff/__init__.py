@@ -13,6 +13,8 @@ from app.staff import (  # noqa: F401
     people,
     photos,
     places,
+    practice,
+    protocols,
     queue,
     ticket,
 )
