@@ -328,3 +328,58 @@ def test_the_guided_exercise_ticks_what_was_done(client, demo, login):
     act(client, demo, code, "resolve", body=template)
     page = client.get("/staff/tickets").get_data(as_text=True)
     assert page.count("(hecho)") == 3, page[:3000]
+
+
+def test_the_retention_job_deletes_practice_tickets_past_their_days(
+    app, session, make_category, make_user, monkeypatch
+):
+    """What staff typed while practising (perhaps a real person's details) is not kept: the
+    retention job deletes practice tickets ``PRACTICE_RETENTION_DAYS`` after filing."""
+    from app.models import utcnow
+    from app.tickets import Actor, TicketIntake, open_ticket
+    from workers import jobs
+
+    category = make_category()
+    clerk = Actor.staff(make_user("counter"))
+    now = utcnow()
+
+    def practice(days_ago: int, name: str) -> int:
+        with scope(PRACTICE):
+            intake = TicketIntake(
+                channel="counter",
+                category_id=category.id,
+                description="Práctica",
+                name=name,
+                mobile="961234567",
+                consent_notify=True,
+            )
+            return open_ticket(session, intake, clerk, now=now - timedelta(days=days_ago)).id
+
+    old, recent = practice(31, "Ana Torres"), practice(29, "Berta Díaz")
+    real = open_ticket(
+        session,
+        TicketIntake(channel="web", category_id=category.id, description="Real"),
+        now=now - timedelta(days=400),
+    ).id
+    session.commit()
+    monkeypatch.setitem(app.config, "PRACTICE_RETENTION_DAYS", 30)
+    with app.app_context():
+        assert "practice=1" in jobs.apply_retention()
+    session.expire_all()
+    with scope(ALL):
+        left = set(session.scalars(select(Ticket.id)))
+    assert left == {recent, real}
+    assert session.scalar(select(func.count()).where(TicketContact.ticket_id == old)) == 0
+    assert session.scalar(select(func.count()).where(TicketEvent.ticket_id == old)) == 0
+    with app.app_context():
+        assert "practice=0" in jobs.apply_retention()
+
+
+def test_practice_retention_is_a_setting():
+    from config import ConfigError, check, from_env
+
+    settings = from_env({"SECRET_KEY": "x" * 40, "PRACTICE_RETENTION_DAYS": "7"})
+    assert settings["PRACTICE_RETENTION_DAYS"] == 7
+    assert from_env({"SECRET_KEY": "x" * 40})["PRACTICE_RETENTION_DAYS"] == 30
+    with pytest.raises(ConfigError, match="PRACTICE_RETENTION_DAYS"):
+        check({**settings, "PRACTICE_RETENTION_DAYS": 0})

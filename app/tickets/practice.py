@@ -9,6 +9,7 @@ outside the practice scope sees it (app/database.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
@@ -53,36 +54,53 @@ def count(session: Session) -> int:
         return session.scalar(select(func.count()).where(Ticket.practice.is_(True))) or 0
 
 
-def photo_keys(session: Session) -> list[str]:
-    """The stored files of practice tickets' photos (the door deletes them after commit)."""
+def _chosen(before: datetime | None):
+    where = Ticket.practice.is_(True)
+    return where if before is None else where & (Ticket.created_at < before)
+
+
+def photo_keys(session: Session, before: datetime | None = None) -> list[str]:
+    """The stored files of practice tickets' photos (the caller deletes them)."""
     with scope(ALL):
         photos = session.scalars(
-            select(Photo).join(Ticket, Ticket.id == Photo.ticket_id).where(Ticket.practice)
+            select(Photo).join(Ticket, Ticket.id == Photo.ticket_id).where(_chosen(before))
         ).all()
     return [key for p in photos for key in (p.key, p.thumb_key, p.public_key)]
 
 
-def reset(session: Session, actor: Actor) -> int:
-    """Delete every practice ticket with everything that points at it; how many went.
-
-    Bulk statements: practice rows leave the append-only history too (they were never real).
-    Nothing is counted, so no counter row moves."""
-    require(actor, "configure")
-    practice_ids = select(Ticket.id).where(Ticket.practice.is_(True)).scalar_subquery()
-    gone = count(session)
+def _delete(session: Session, before: datetime | None) -> int:
+    """Bulk statements: practice rows leave the append-only history too (they were never
+    real). Nothing is counted, so no counter row moves."""
+    where = _chosen(before)
+    with scope(ALL):
+        gone = session.scalar(select(func.count()).where(where)) or 0
+    if not gone:
+        return 0
+    practice_ids = select(Ticket.id).where(where).scalar_subquery()
     options = {"synchronize_session": False}
     session.execute(
-        Ticket.__table__.update()
-        .where(Ticket.practice.is_(True))
-        .values(duplicate_of_id=None, person_id=None)
+        Ticket.__table__.update().where(where).values(duplicate_of_id=None, person_id=None)
     )
     for model in _CHILDREN:
         session.execute(
             delete(model).where(model.ticket_id.in_(practice_ids)), execution_options=options
         )
-    session.execute(delete(Ticket).where(Ticket.practice.is_(True)), execution_options=options)
+    session.execute(delete(Ticket).where(where), execution_options=options)
     session.expunge_all()
     return gone
+
+
+def reset(session: Session, actor: Actor) -> int:
+    """An admin deletes every practice ticket with everything that points at it; how many."""
+    require(actor, "configure")
+    return _delete(session, None)
+
+
+def purge(session: Session, before: datetime) -> int:
+    """The retention job deletes practice tickets filed before ``before``: what staff typed
+    while practising (perhaps a real person's details) is not kept past
+    ``PRACTICE_RETENTION_DAYS`` even if nobody resets."""
+    return _delete(session, before)
 
 
 # --- the guided first exercise ------------------------------------------------------------------
