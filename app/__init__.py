@@ -35,6 +35,12 @@ class ConectadosFlask(Flask):
     config_class = AppConfig  # app.config.settings: the typed settings (config/settings.py)
 
 
+def _real_tickets_only() -> None:
+    from app.models.practice import REAL, set_request_scope
+
+    set_request_scope(REAL)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Imported here, not at the top: importing any ``app.*`` module (Alembic's env, bench scripts,
     # workers) runs this file first, and must not load every door, channel and worker with it.
@@ -133,6 +139,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(staff_bp)
+    # Every request sees real tickets only; the staff blueprint switches a practising staff
+    # member's requests to practice tickets (app/staff/practice.py).
+    app.before_request(_real_tickets_only)
     app.register_blueprint(sms_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(transparency_bp)

@@ -35,9 +35,12 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models.base import Base
+from app.models.practice import PRACTICE, REAL, current_scope
+from app.models.tickets import Ticket
 from app.tickets.errors import StaleTicket
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,28 @@ class Session(FlaskSession):
 
 # The one Flask-SQLAlchemy object (app.extensions hands it out with the other extensions).
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+
+
+# --- practice tickets ("Modo práctica") ---------------------------------------------------------
+
+_ONLY_REAL = with_loader_criteria(Ticket, lambda cls: cls.practice.is_(False), include_aliases=True)
+_ONLY_PRACTICE = with_loader_criteria(
+    Ticket, lambda cls: cls.practice.is_(True), include_aliases=True
+)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _practice_criteria(state: ORMExecuteState) -> None:
+    """Every ORM SELECT that reads tickets (joined, aliased, in a subquery) sees either the real
+    ones or the practice ones, by the unit of work's scope (app/models/practice.py); an admin's
+    reset sees both. Loading a relationship of a row already read is not filtered again."""
+    if not state.is_select or state.is_column_load or state.is_relationship_load:
+        return
+    chosen = current_scope()
+    if chosen == REAL:
+        state.statement = state.statement.options(_ONLY_REAL)
+    elif chosen == PRACTICE:
+        state.statement = state.statement.options(_ONLY_PRACTICE)
 
 
 # --- SQLite ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from app import protocols
 from app.diagnoses.demo import seed_attention, seed_staff_questionnaire
 from app.initiatives.demo import seed_directory, seed_initiatives
 from app.models import Category, Department, Notification, ResponseTemplate, StaffUser, Ticket
@@ -491,6 +492,49 @@ def _ensure_user(session, email, name, role, department, summary) -> StaffUser:
     return user
 
 
+# Attention protocols (app/protocols.py): what to ask, check and tell, per category.
+PROTOCOLS = {
+    "luminaria": """**Pregunte**
+
+- El **número del poste** (placa metálica) o la dirección exacta con un punto de referencia.
+- Si la luz está *apagada*, *parpadea* o el poste está dañado (cables expuestos: es urgente).
+
+**Revise** si ya hay una solicitud abierta para el mismo poste (busque en el mapa).
+
+**Diga sobre los plazos:** respondemos en 1 día hábil y la reparación toma hasta 5 días
+hábiles; si hay cables expuestos, pida que no se acerquen y márquela como urgente.""",
+    "bache": """**Pregunte**
+
+1. La dirección y, si puede, una foto del bache.
+2. Si está en la **calzada** o en la **vereda**, y su tamaño aproximado.
+
+**Revise** que la calle sea comunal: las autopistas y avenidas concesionadas no son municipales.
+
+**Diga sobre los plazos:** la respuesta llega en 2 días hábiles; la reparación se programa por
+sector y puede tomar hasta 15 días hábiles.""",
+    "basura": """**Pregunte** qué día debía pasar el camión y si la basura quedó en la calle.
+
+**Revise** el calendario de recolección del sector antes de registrar.
+
+**Diga sobre los plazos:** respondemos en 4 horas hábiles y el retiro se hace en 2 días
+hábiles como máximo. Pida que *no* saquen más bolsas hasta el retiro.""",
+    "microbasural": """**Pregunte**
+
+- El lugar exacto (pasaje, sitio eriazo, esquina) y qué hay: basura, escombros o voluminosos.
+- Si hay riesgo (bloquea el paso, hay fuego o animales).
+
+**Diga sobre los plazos:** una cuadrilla evalúa el punto; el retiro puede tomar varios días.
+Si ve a alguien botando escombros, puede denunciarlo a Inspección.""",
+}
+
+
+def _ensure_protocols(session: Session, categories: dict[str, Category], admin: StaffUser) -> None:
+    for code, body in PROTOCOLS.items():
+        category = categories.get(code)
+        if category is not None and protocols.current(session, category.id) is None:
+            protocols.save(session, category, body, admin)
+
+
 def _ensure_templates(session: Session, categories: dict[str, Category]) -> None:
     for code, kind, title, body in TEMPLATES:
         category = categories[code] if code else None
@@ -677,6 +721,7 @@ def seed(
     unit = next(iter(rights.ensure_catalog(session, DAY).values())).department
     users = _ensure_users(session, {**departments, rights.UNIT_CODE: unit}, summary)
     _ensure_templates(session, categories)
+    _ensure_protocols(session, categories, users["admin"])
     seed_directory(session, departments)
     seed_initiatives(session, departments, users["admin"], now)
     category_weights = [(c, 1 if c.is_triage else 6) for c in categories.values()]

@@ -145,6 +145,8 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "SMS_RETENTION_DAYS": _int(env, "SMS_RETENTION_DAYS", 180),
         "RETENTION_BATCH": _int(env, "RETENTION_BATCH", 200),
         "RETENTION_MAX_ROUNDS": _int(env, "RETENTION_MAX_ROUNDS", 50),
+        # Practice tickets ("Modo práctica") are deleted this many days after filing.
+        "PRACTICE_RETENTION_DAYS": _int(env, "PRACTICE_RETENTION_DAYS", 30),
         "SURVEY_MAX_AGE_DAYS": _int(env, "SURVEY_MAX_AGE_DAYS", 30),
         # Diagnoses (app/diagnoses): results by unit (staff questionnaire) and public figures
         # (attention survey) are shown only for groups of at least this many answers.
@@ -228,7 +230,7 @@ def check(settings: Mapping[str, Any]) -> None:
             "print(secrets.token_hex(32))'), or set APP_ENV=development to run with the "
             "development key (bin/run does)"
         )
-    for name in ("RETENTION_YEARS", "SMS_RETENTION_DAYS"):
+    for name in ("RETENTION_YEARS", "SMS_RETENTION_DAYS", "PRACTICE_RETENTION_DAYS"):
         # 0 would anonymize every closed ticket (or SMS) on the next run.
         if int(settings.get(name, 1)) < 1:
             raise ConfigError(f"{name} must be at least 1")

@@ -63,6 +63,7 @@ class Settings:
     sms_retention_days: int
     retention_batch: int
     retention_max_rounds: int
+    practice_retention_days: int
     survey_max_age_days: int
     diagnosis_min_group: int
     email_link_max_age_days: int

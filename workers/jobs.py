@@ -24,7 +24,7 @@ from app.photos.images import PhotoRefused, clean
 from app.photos.service import store_fetched
 from app.photos.storage import photo_storage
 from app.privacy import retention
-from app.tickets import access_codes, alerts, housekeeping
+from app.tickets import access_codes, alerts, housekeeping, practice
 from app.tickets.contacts import is_suppressed
 from app.tickets.permissions import recipient_blocked
 from app.transaction import job
@@ -335,5 +335,21 @@ def apply_retention() -> str:
         total += swept
         if swept.anonymized + swept.held == 0:
             break
-    log.info("retention: %s", total)
-    return str(total)
+    purged = _purge_practice(config.practice_retention_days)
+    log.info("retention: %s; practice tickets deleted: %d", total, purged)
+    return f"{total} practice={purged}"
+
+
+def _purge_practice(days: int) -> int:
+    """Practice tickets older than ``PRACTICE_RETENTION_DAYS``, with their photos' files."""
+    before = utcnow() - timedelta(days=days)
+    keys = practice.photo_keys(db.session, before)
+    purged = practice.purge(db.session, before)
+    db.session.commit()
+    storage = photo_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - a file already gone is not a failed purge
+            log.warning("practice purge: could not delete %s", key)
+    return purged

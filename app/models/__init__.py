@@ -29,6 +29,7 @@ from app.models.organization import Category, ClosedDay, Department
 from app.models.people import ROLES, Contact, ContactChange, StaffUser
 from app.models.photos import PHOTO_SOURCES, Photo
 from app.models.privacy import REDACTION_SCOPES, Redaction
+from app.models.protocols import CategoryProtocol, ProtocolRead
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
 from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
@@ -57,6 +58,8 @@ __all__ = [
     "AppendOnlyError",
     "Base",
     "Category",
+    "CategoryProtocol",
+    "ProtocolRead",
     "ClosedDay",
     "DailyHistogram",
     "DailyRollup",

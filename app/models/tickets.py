@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, append_only, utcnow
@@ -126,6 +126,10 @@ class Ticket(Base):
     # period is counted from instead of ``closed_at``.
     anonymized_at: Mapped[datetime | None]
     retention_held_until: Mapped[datetime | None]
+    # "Modo práctica": filed by staff practising (app/practice). Never notifies anyone, never
+    # counted, never in a feed or a public page; every ORM query sees either practice tickets or
+    # real ones, never both (app/database.py), and an admin can delete them all.
+    practice: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -66,7 +66,9 @@ def add(
     *,
     staff_id: int | None = None,
     not_before: datetime | None = None,
-) -> Notification:
+) -> Notification | None:
+    if ticket is not None and ticket.practice:
+        return None  # "Modo práctica": nobody is ever told anything about a practice ticket
     notification = Notification(
         ticket_id=ticket.id if ticket else None,
         channel=channel,
@@ -144,6 +146,12 @@ def department_heads(session: Session, department_id: int) -> list[StaffUser]:
 
 def after_event(session: Session, ticket: Ticket, event: TicketEvent) -> None:
     """The outbox rows a freshly recorded ticket event calls for (see the README's table)."""
+    if ticket.practice:
+        return  # practice tickets notify nobody: no outbox rows at all
+    _rows_for(session, ticket, event)
+
+
+def _rows_for(session: Session, ticket: Ticket, event: TicketEvent) -> None:
     now = event.created_at
     if event.kind == "created":
         target = _receipt_target(session, ticket) if ticket.channel in RECEIPT_CHANNELS else None

@@ -14,6 +14,8 @@ from app.staff import (  # noqa: F401
     people,
     photos,
     places,
+    practice,
+    protocols,
     queue,
     ticket,
 )

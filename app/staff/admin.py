@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from app import protocols
 from app.accounts import (
     UserDetails,
     issue_api_key,
@@ -40,10 +41,11 @@ from app.staff.forms import (
     CategoryForm,
     ClosedDayForm,
     DepartmentForm,
+    ProtocolForm,
     TemplateForm,
     UserForm,
 )
-from app.tickets import Actor, ValidationFailed, may
+from app.tickets import Actor, ValidationFailed, may, practice
 from app.tickets.access_log import changed_fields, record_admin_change
 from app.tickets.sla import business_calendar
 from app.transaction import transaction
@@ -79,6 +81,8 @@ def admin_home():
         categories=db.session.scalars(select(Category).order_by(Category.name)).all(),
         keys=db.session.scalars(select(ApiKey).order_by(ApiKey.name)).all(),
         role_labels=ROLE_LABELS,
+        practice_tickets=practice.count(db.session),
+        practising=[u for u in db.session.scalars(select(StaffUser)) if u.practice_mode],
     )
 
 
@@ -227,12 +231,20 @@ def admin_category(category_id: int | None):
         if category
         else []
     )
+    history = protocols.versions(db.session, category.id) if category else []
+    protocol_form = ProtocolForm(prefix="protocol", formdata=None)
+    protocol_form.body.data = history[0].body if history else ""
     return render_template(
         "staff/admin/category.html",
         form=form,
         category=category,
         templates=templates,
         template_form=template_form,
+        protocol_form=protocol_form,
+        protocol_versions=history,
+        protocol_html=protocols.render,
+        protocol_reads=protocols.readings(db.session, category.id) if category else [],
+        role_labels=ROLE_LABELS,
     )
 
 

@@ -19,6 +19,8 @@ from app.public.presenters import present
 from app.public.views import public_url, qr_svg
 from app.staff.blueprint import bp
 from app.staff.forms import CounterForm
+from app.staff.practice import note_step
+from app.staff.protocols import panel_context
 from app.tickets import (
     Actor,
     DomainError,
@@ -111,6 +113,8 @@ def _show_counter(form: CounterForm, actor: Actor) -> tuple[str, int]:
     search = request.args.get("buscar", "").strip()
     matches, search_error = _matches(actor, search) if search else (Matches([], []), None)
     chosen = _chosen(matches, request.args.get("persona", type=int))
+    if matches.given or any(c.open_tickets for c in matches.people):
+        note_step("found")  # the guided exercise: the person found again (practice only)
     if request.method == "GET":
         if chosen is not None:
             _prefill(form, chosen)
@@ -135,8 +139,14 @@ def _show_counter(form: CounterForm, actor: Actor) -> tuple[str, int]:
         keywords=keywords,
         display=display,
         format_rut=format_rut,
+        volver=request.full_path if request.method == "GET" else url_for("staff.counter"),
+        **panel_context(form.category.data if _known(form.category.data) else None),
     )
     return html, status  # the boundary commits the search's access-trail row
+
+
+def _known(value) -> bool:
+    return isinstance(value, int) and value > 0
 
 
 def _counter_form() -> CounterForm:
@@ -162,6 +172,10 @@ def counter():
     actor = Actor.staff(current_user)
     require(actor, "open")
     form = _counter_form()
+    if request.method == "POST" and "ver_protocolo" in request.form:
+        # Without JavaScript: the category was chosen, the page comes back with its protocol
+        # and the form as typed (nothing filed, no errors shown yet).
+        return _show_protocol(form, actor)
     valid = form.validate_on_submit()
     images = chosen_photos(form.photos) if request.method == "POST" else []
     problems = intake_problems(db.session, _intake(form)) if form.is_submitted() else []
@@ -173,23 +187,32 @@ def counter():
     return _show_counter(form, actor)
 
 
+def _show_protocol(form: CounterForm, actor: Actor):
+    html, _status = _show_counter(form, actor)
+    return html, 200
+
+
 @bp.get("/counter/comprobante/<code>")
 def counter_receipt(code: str):
     try:
         ticket = get_by_code(db.session, code)
     except (CodeError, NotFound):
         abort(404)
+    if ticket.practice:
+        note_step("receipt")  # the guided exercise: the receipt opened (to print it)
     view = present(db.session, ticket)
     url = public_url("public.track_ticket", code=view.code)
     # The attention survey of this visit (anonymous: the topic only, never the ticket).
-    survey = opinion_url("meson", tema=ticket.category.code)
+    # A practice receipt offers no survey: nobody real will answer it.
+    survey = None if ticket.practice else opinion_url("meson", tema=ticket.category.code)
     return render_template(
         "staff/counter_receipt.html",
         ticket=view,
         tracking_url=url,
         qr_svg=qr_svg(url, view.code),
         survey_url=survey,
-        survey_qr=opinion_qr(survey, scale=3),
+        survey_qr=opinion_qr(survey, scale=3) if survey else None,
+        practice=ticket.practice,
     )
 
 

@@ -357,3 +357,16 @@ class PrivacyBlockForm(FlaskForm):
         description=PRIVACY_REASON_HINT,
         validators=[DataRequired(_l("Indique el motivo.")), Length(max=300)],
     )
+
+
+class ProtocolForm(FlaskForm):
+    body = TextAreaField(
+        _l("Protocolo de atención"),
+        description=_l(
+            "Qué preguntar, qué revisar y qué decir al vecino o vecina sobre los plazos. "
+            "Párrafos separados por una línea en blanco; listas con «- » o «1. »; **negrita** y "
+            "*cursiva*. Nada más se muestra como formato. Guardar crea una nueva versión; "
+            "dejarlo vacío lo retira."
+        ),
+        validators=[Optional(), Length(max=4000)],
+    )

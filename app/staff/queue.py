@@ -18,11 +18,12 @@ from app.dashboards.drill import DRILL_KEYS, apply_drill_filters, is_drill_down
 from app.extensions import db
 from app.inputs import bounded_date, bounded_int, in_date_range
 from app.models import CHANNELS, StaffUser, Ticket, TicketCount, utcnow
+from app.models.practice import in_practice
 from app.models.tickets import OPEN_PREDICATE
 from app.public.presenters import status_label
 from app.staff.blueprint import bp
 from app.tickets.codes import CodeError, display, parse
-from app.tickets.counts import open_counts
+from app.tickets.counts import live_open_counts, open_counts
 from app.tickets.errors import PermissionDenied, ValidationFailed
 from app.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from app.tickets.people import person_tickets_where
@@ -170,9 +171,14 @@ def queue():
     first_url = url_for("staff.queue", **kept) if prev_url else None
     # Open tickets per status from the maintained counter rows (app/tickets/counts.py): one row
     # per unit and status, so the cost does not grow with the backlog.
-    counts = open_counts(
-        db.session, listed_where(Actor.staff(current_user), TicketCount.department_id)
-    )
+    if in_practice():  # practice tickets are never in the counter rows
+        counts = live_open_counts(
+            db.session, listed_where(Actor.staff(current_user), Ticket.department_id)
+        )
+    else:
+        counts = open_counts(
+            db.session, listed_where(Actor.staff(current_user), TicketCount.department_id)
+        )
     staff = db.session.scalars(
         _staff_scope(select(StaffUser).where(StaffUser.active.is_(True))).order_by(StaffUser.name)
     ).all()

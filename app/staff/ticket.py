@@ -29,6 +29,7 @@ from app.public.presenters import channel_label, status_label
 from app.staff.blueprint import bp
 from app.staff.forms import ActionForm
 from app.staff.people import proof_label
+from app.staff.protocols import panel_context
 from app.tickets import (
     Actor,
     DomainError,
@@ -158,6 +159,8 @@ def render_ticket(
         photos=photo_service.of_ticket(db.session, ticket.id),
         may_publish=may(actor, "summarize", ticket) and not ticket.category.sensitive,
         nearby=reported_nearby(db.session, ticket),
+        volver=url_for("staff.ticket_page", code=display(ticket.code)),
+        **panel_context(ticket.category_id),
     )
     return html, status  # the boundary commits the access-trail row of what it showed
 

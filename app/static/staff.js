@@ -22,11 +22,45 @@
         option.hidden = !match;
         if (match && !first) first = option;
       });
-      if (query && first) select.value = first.value;
+      if (query && first && select.value !== first.value) {
+        select.value = first.value;
+        select.dispatchEvent(new Event("change"));
+      }
     });
     filter.addEventListener("keydown", function (event) {
       if (event.key === "Enter") { event.preventDefault(); select.focus(); }
     });
+  }
+
+  // The counter: the chosen category's attention protocol, live. Without JavaScript the
+  // "Ver el protocolo" button brings the page back with it (the form as typed).
+  function protocolPanel() {
+    var panel = document.getElementById("protocolo-panel");
+    var select = document.getElementById("category");
+    var readForm = document.getElementById("protocolo-leido");
+    if (!panel || !select) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".js-hide"), function (el) {
+      el.hidden = true;
+    });
+    function load() {
+      var url = panel.getAttribute("data-url") + "?categoria=" + encodeURIComponent(select.value);
+      fetch(url, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.text() : "";
+      }).then(function (html) { panel.innerHTML = html; });
+    }
+    select.addEventListener("change", load);
+    if (readForm) {
+      readForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        event.stopImmediatePropagation();  // not leaving the page: no "half-filled" question
+        fetch(readForm.action, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-Fragment": "1" },
+          body: new FormData(readForm)
+        }).then(load);
+      });
+    }
   }
 
   // A half-filled form (data-confirm-leave) is never left without asking: links, access keys
@@ -70,6 +104,7 @@
 
   function start() {
     categoryFilter();
+    protocolPanel();
     guardHalfFilledForms();
     focusMarked();
   }

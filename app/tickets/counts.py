@@ -1,6 +1,8 @@
 """Tickets per department and status, kept exact in the same flush as the change; and the
 past days whose dashboard rollup a change made stale.
 
+Practice tickets ("Modo práctica") are never counted: neither here nor in the rollups.
+
 Every flush that adds a ticket, changes its status or its department, or deletes it adds the
 difference to ``ticket_counts`` (one row per department × status) before the transaction
 commits: the counts commit or roll back with the change. Concurrent changes serialize on the
@@ -44,10 +46,10 @@ def _before(ticket: Ticket, name: str):
 def _deltas(session: Session) -> Counter[Key]:
     deltas: Counter[Key] = Counter()
     for obj in session.new:
-        if isinstance(obj, Ticket):
+        if isinstance(obj, Ticket) and not obj.practice:
             deltas[(obj.department_id, obj.status)] += 1
     for obj in session.dirty:
-        if not isinstance(obj, Ticket) or obj in session.deleted:
+        if not isinstance(obj, Ticket) or obj in session.deleted or obj.practice:
             continue
         attrs = inspect(obj).attrs
         if attrs.department_id.history.has_changes() or attrs.status.history.has_changes():
@@ -57,7 +59,7 @@ def _deltas(session: Session) -> Counter[Key]:
                 deltas[old] -= 1
                 deltas[new] += 1
     for obj in session.deleted:
-        if isinstance(obj, Ticket):
+        if isinstance(obj, Ticket) and not obj.practice:
             deltas[(_before(obj, "department_id"), _before(obj, "status"))] -= 1
     return deltas
 
@@ -110,7 +112,7 @@ def _dirty_days(session: Session) -> tuple[set[date], bool]:
     today = utcnow().astimezone(zone).date()
     days: set[date] = set()
     for obj in touched:
-        if not isinstance(obj, Ticket):
+        if not isinstance(obj, Ticket) or obj.practice:  # practice is never counted
             continue
         new = obj in session.new
         attrs = inspect(obj).attrs
@@ -122,7 +124,9 @@ def _dirty_days(session: Session) -> tuple[set[date], bool]:
     for obj in session.new | session.deleted:
         if isinstance(obj, SatisfactionRating):  # counted on its ticket's resolution day
             resolved = session.connection().scalar(
-                select(Ticket.resolved_at).where(Ticket.id == obj.ticket_id)
+                select(Ticket.resolved_at).where(
+                    Ticket.id == obj.ticket_id, Ticket.practice.is_(False)
+                )
             )
             if resolved is not None:
                 days.add(resolved.astimezone(zone).date())
@@ -162,9 +166,9 @@ def rebuild(connection: Connection) -> None:
     """Recount from the tickets table (after bulk loads; the migration's backfill)."""
     connection.execute(delete(TicketCount))
     rows = connection.execute(
-        select(Ticket.department_id, Ticket.status, func.count()).group_by(
-            Ticket.department_id, Ticket.status
-        )
+        select(Ticket.department_id, Ticket.status, func.count())
+        .where(Ticket.practice.is_(False))
+        .group_by(Ticket.department_id, Ticket.status)
     ).all()
     if rows:
         connection.execute(
@@ -180,5 +184,17 @@ def open_counts(session: Session, department_where) -> dict[str, int]:
             select(TicketCount.status, func.sum(TicketCount.tickets))
             .where(TicketCount.status.in_(OPEN_STATUSES), department_where)
             .group_by(TicketCount.status)
+        ).all()
+    )
+
+
+def live_open_counts(session: Session, department_where) -> dict[str, int]:
+    """Open tickets by status counted from the tickets the session's scope sees (practice mode:
+    a handful of practice tickets, which the counter rows never hold)."""
+    return dict(
+        session.execute(
+            select(Ticket.status, func.count())
+            .where(Ticket.status.in_(OPEN_STATUSES), department_where)
+            .group_by(Ticket.status)
         ).all()
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
+from app.models.practice import in_practice
 from app.tickets import codes, lifecycle, rights, sla
 from app.tickets.contacts import (
     given_contact,
@@ -238,6 +239,7 @@ def file_ticket(
     if contact is not None and intake.rut_attested:
         contact.rut_attested_by_id = actor.user_id
 
+    practising = in_practice()  # filed in "Modo práctica": a practice ticket
     savepoint = session.begin_nested()
     try:
         ticket = Ticket(
@@ -257,6 +259,7 @@ def file_ticket(
             api_key_id=intake.api_key_id,
             contact=contact,
             filed_by_id=actor.user_id,
+            practice=practising,
             created_at=now,
             updated_at=now,
             paused_business_minutes=0,
@@ -287,7 +290,7 @@ def _link_proven_person(
     """Join a new ticket to a person only through what its channel proved: the SMS sender, or
     a RUT that counter staff saw on the ID card. Typed details join nobody."""
     given = ticket.contact
-    if given is None:
+    if given is None or ticket.practice:  # practice never touches a real person's record
         return {}
     proof = "sms" if given.mobile_verified else "rut_attested" if given.rut_attested_by_id else None
     person = link_by_proof(session, ticket, proof, actor, now) if proof else None
