@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.models import (
     AccessLogEntry,
+    AttentionAnswer,
     DailyRollup,
     Notification,
     RollupDay,
@@ -266,6 +267,14 @@ def test_an_admin_resets_the_practice_tickets_and_nobody_else_may(client, demo, 
     real, practice = world["real"], world["practice"]
     with scope(ALL):
         practice_id = ticket(demo, practice).id
+    # An attention answer tied to the practice ticket goes with it (its foreign key would
+    # otherwise refuse the reset on Postgres).
+    demo.add(
+        AttentionAnswer(
+            channel="web", via="link", ticket_id=practice_id, answered_on=date.today(), overall=4
+        )
+    )
+    demo.commit()
     assert client.post("/staff/admin/practica/reiniciar").status_code == 403  # an agent
     login(user(demo, "admin@demo.penalolen.cl"))
     home = client.get("/staff/admin").get_data(as_text=True)
@@ -278,7 +287,7 @@ def test_an_admin_resets_the_practice_tickets_and_nobody_else_may(client, demo, 
     with scope(ALL):
         assert demo.scalar(select(func.count()).where(Ticket.practice.is_(True))) == 0
         assert ticket(demo, real) is not None
-    for model in (TicketEvent, TicketContact, Notification, AccessLogEntry):
+    for model in (TicketEvent, TicketContact, Notification, AccessLogEntry, AttentionAnswer):
         assert (
             demo.scalar(select(func.count()).where(model.ticket_id == practice_id)) or 0
         ) == 0, model
