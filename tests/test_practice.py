@@ -279,6 +279,8 @@ def test_an_admin_resets_the_practice_tickets_and_nobody_else_may(client, demo, 
     login(user(demo, "admin@demo.penalolen.cl"))
     home = client.get("/staff/admin").get_data(as_text=True)
     assert "Solicitudes de práctica guardadas: <strong>1</strong>" in home
+    assert "<title>Administración · Conectados</title>" in home  # the section sits in the page
+    assert home.count('id="practica"') == 1
     response = client.post("/staff/admin/practica/reiniciar")
     assert response.status_code == 303
     assert "Se eliminaron 1 solicitudes de práctica." in client.get(response.location).get_data(
