@@ -173,28 +173,21 @@ def redact_tickets(
         ticket.anonymized_at = ticket.anonymized_at or now
         _redact_given(ticket.contact, counts)
     _redact_events(session, ids, redaction, counts)
-    ratings = session.scalars(
-        select(SatisfactionRating).where(
-            SatisfactionRating.ticket_id.in_(ids),
-            SatisfactionRating.comment.is_not(None),
-            SatisfactionRating.comment != REDACTED,
-        )
-    )
-    for rating in ratings:
-        rating.comment = REDACTED
-        counts["satisfaction_ratings"] += 1
-    # The same words in the attention survey (external diagnosis): scores stay, text goes.
-    answers = session.scalars(
-        select(AttentionAnswer).where(
-            AttentionAnswer.ticket_id.in_(ids),
-            AttentionAnswer.improve.is_not(None),
-            AttentionAnswer.improve != REDACTED,
-        )
-    )
-    for answer in answers:
-        answer.improve = REDACTED
-        counts["attention_answers"] += 1
+    # The resident's words in the rating and in the attention survey (external diagnosis):
+    # scores stay, text goes.
+    _redact_column(session, SatisfactionRating.comment, ids, counts, "satisfaction_ratings")
+    _redact_column(session, AttentionAnswer.improve, ids, counts, "attention_answers")
     redact_messages(session, now, counts, ticket_ids=ids)
+
+
+def _redact_column(session: Session, column, ids, counts: Counter, key: str) -> None:
+    model = column.class_
+    rows = session.scalars(
+        select(model).where(model.ticket_id.in_(ids), column.is_not(None), column != REDACTED)
+    )
+    for row in rows:
+        setattr(row, column.key, REDACTED)
+        counts[key] += 1
 
 
 def redact_messages(

@@ -27,7 +27,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db, limiter, login_manager
 from app.inputs import bounded_int
 from app.models import StaffUser
-from app.staff.blueprint import bp
+from app.staff.blueprint import bp, staff_path
 from app.staff.forms import LoginForm, PasswordChangeForm
 from app.transaction import transaction
 from config.settings import settings
@@ -165,19 +165,12 @@ def login():
         user = authenticate(email, form.password.data)
         if user is not None:
             start_session(user)
-            response = redirect(_safe_next(form.next.data), code=303)
+            response = redirect(staff_path(form.next.data), code=303)
             _remember_device(response, email)
             return response
         form.form_errors.append(_("Correo o contraseña incorrectos."))
     status = 401 if request.method == "POST" else 200
     return render_template("staff/login.html", form=form), status
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path of ours, on one printable line (a CR/LF would split the Location header)."""
-    if target and target.startswith("/staff") and target.isprintable() and "\\" not in target:
-        return target
-    return url_for("staff.home")
 
 
 @bp.post("/logout")

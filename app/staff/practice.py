@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.models.practice import PRACTICE, REAL, in_practice, set_request_scope
 from app.photos.storage import photo_storage
-from app.staff.blueprint import bp
+from app.staff.blueprint import bp, staff_path
 from app.tickets import Actor
 from app.tickets import practice as practice_tickets
 from app.transaction import transaction
@@ -43,13 +43,6 @@ def practice_context():
     return {"practice_on": True, "practice_exercise": steps}
 
 
-def _back() -> str:
-    target = request.form.get("volver", "")
-    if target.startswith("/staff/") and not target.startswith("//"):
-        return target
-    return url_for("staff.home")
-
-
 @bp.post("/practica")
 @transaction
 def practice_toggle():
@@ -60,7 +53,7 @@ def practice_toggle():
     else:
         session.pop(NOTED, None)
         flash(_("Modo práctica desactivado: vuelve a trabajar con solicitudes reales."))
-    return redirect(_back(), code=303)
+    return redirect(staff_path(request.form.get("volver")), code=303)
 
 
 @bp.post("/admin/practica/reiniciar")

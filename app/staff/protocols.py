@@ -10,7 +10,7 @@ from flask_login import current_user
 from app import protocols
 from app.extensions import db
 from app.models import Category, CategoryProtocol
-from app.staff.blueprint import bp
+from app.staff.blueprint import bp, staff_path
 from app.staff.forms import ProtocolForm
 from app.transaction import transaction
 
@@ -40,13 +40,6 @@ def admin_protocol(category_id: int):
     return redirect(url_for("staff.admin_category", category_id=category_id) + "#protocolo", 303)
 
 
-def _back() -> str:
-    target = request.form.get("volver", "")
-    if target.startswith("/staff/") and not target.startswith("//"):
-        return target
-    return url_for("staff.home")
-
-
 @bp.post("/protocolos/leido")
 @transaction
 def protocol_read():
@@ -60,7 +53,7 @@ def protocol_read():
     if request.headers.get("X-Fragment"):
         return "", 204
     flash(_("Marcó como leída la versión %(v)d del protocolo.", v=protocol.version))
-    return redirect(_back(), code=303)
+    return redirect(staff_path(request.form.get("volver")), code=303)
 
 
 @bp.get("/protocolos/categoria")
