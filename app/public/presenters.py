@@ -4,6 +4,7 @@ resident wrote: the code alone opens it, and reading is not acting — see app/t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -104,13 +105,21 @@ def _entry(event: TicketEvent, departments: dict[int, str]) -> TimelineEntry | N
     return None
 
 
-def present(session: Session, ticket: Ticket, now: datetime | None = None) -> PublicTicket:
+def present(
+    session: Session,
+    ticket: Ticket,
+    now: datetime | None = None,
+    events: Sequence[TicketEvent] | None = None,
+) -> PublicTicket:
+    """The public view of a ticket; ``events``: its public events when the caller holds them
+    all (a ticket just filed), else read here."""
     now = now or utcnow()
-    events = session.scalars(
-        select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
-        .order_by(TicketEvent.id)
-    ).all()
+    if events is None:
+        events = session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
+            .order_by(TicketEvent.id)
+        ).all()
     routed_to = {(e.data or {}).get("to_department") for e in events if e.kind == "routed"}
     departments = (
         dict(
