@@ -233,7 +233,7 @@ def main() -> None:
         if not args.database_url:
             flask(env, "db", "upgrade")
             flask({**env, "APP_ENV": "development"}, "seed-demo", "--tickets", "0")  # not in prod
-        key = flask(env, "create-api-key", "bench").strip().splitlines()[0]
+        key = flask(env, "create-api-key", f"bench-{port}").strip().splitlines()[0]
         with gunicorn(env, port) as base:
             if not args.database_url:
                 file_tickets(base, key, 20 if args.smoke else 200)

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, select, text  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from bench.dashboard_data import SHAPES  # noqa: E402
 from bench.harness import scratch_database, table  # noqa: E402
 
 SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
@@ -97,7 +98,7 @@ def build_app(database_url: str):
     return app
 
 
-def prepare(app, preload: int, fresh: bool) -> str:
+def prepare(app, preload: int, fresh: bool, shape: str = "growing") -> str:
     from flask_migrate import upgrade
 
     from app.demo import seed
@@ -107,7 +108,7 @@ def prepare(app, preload: int, fresh: bool) -> str:
 
     with app.app_context():
         if fresh and preload:
-            load_desk(preload)  # migrates, seeds the desk, loads, VACUUM ANALYZE
+            load_desk(preload, shape=shape)  # migrates, seeds the desk, loads, VACUUM ANALYZE
         elif fresh:
             upgrade()
             seed(db.session, tickets=0)
@@ -201,6 +202,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300, help="requests per channel")
     parser.add_argument("--preload", type=int, default=0, help="tickets inserted first")
     parser.add_argument("--database-url", help="an already migrated and loaded database")
+    parser.add_argument("--shape", choices=SHAPES, default="growing", help="with --preload")
     args = parser.parse_args()
     if args.smoke:
         args.count, args.preload = 20, 0
@@ -210,7 +212,7 @@ def main() -> None:
         database = scratch_database()
     with database as url:
         app = build_app(url)
-        key = prepare(app, args.preload, fresh=not args.database_url)
+        key = prepare(app, args.preload, fresh=not args.database_url, shape=args.shape)
         with app.app_context():
             from app.extensions import db
 
