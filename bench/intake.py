@@ -114,7 +114,9 @@ def prepare(app, preload: int, fresh: bool, shape: str = "growing") -> str:
             seed(db.session, tickets=0)
         key = "cnd_bench-intake-0123456789"
         if db.session.scalar(select(ApiKey).where(ApiKey.prefix == key[:10])) is None:
-            db.session.add(ApiKey(name="bench", prefix=key[:10], key_hash=ApiKey.hash_key(key)))
+            db.session.add(
+                ApiKey(name="bench-intake", prefix=key[:10], key_hash=ApiKey.hash_key(key))
+            )
         db.session.commit()
         return key
 
