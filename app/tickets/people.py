@@ -87,6 +87,28 @@ def person_by(session: Session, attribute: str, value: str) -> Contact | None:
     return session.scalar(select(Contact).where(getattr(Contact, attribute) == value))
 
 
+def join_texted_in(session: Session, ticket: Ticket, now: datetime) -> tuple[Contact | None, bool]:
+    """Join a texted-in ticket to the person its sender's number names (created when nobody
+    has it), without flushing: called before the ticket's insert, its ``person_id`` goes in
+    that INSERT. Returns the person (None: the number is held without proof) and whether it
+    was created; a created person is audited with ``audit_texted_in`` once the ticket has its
+    id."""
+    mobile = ticket.contact.mobile if ticket.contact is not None else None
+    if not mobile:
+        return None, False
+    with session.no_autoflush:
+        person, created = _person_by_sms(session, mobile, now)
+    ticket.person = person if created or person.mobile_verified_at is not None else None
+    return ticket.person, created
+
+
+def audit_texted_in(
+    session: Session, ticket: Ticket, person: Contact, actor: Actor, now: datetime
+) -> None:
+    changes = {"name": [None, None], "mobile": [None, ticket.contact.mobile]}
+    _audit(session, person, actor, "created", "sms", now, ticket=ticket, changes=changes)
+
+
 def _person_by_sms(session: Session, mobile: str, now: datetime) -> tuple[Contact, bool]:
     """The person holding this mobile, created (with the number proved) when nobody does: one
     INSERT ... ON CONFLICT DO UPDATE ... RETURNING, race-free without a savepoint. The update
@@ -133,12 +155,10 @@ def link_by_proof(
     if not value:
         return None
     if source == "sms":  # every texted-in ticket: one statement finds or creates the person
-        person, created = _person_by_sms(session, value, now)
+        person, created = join_texted_in(session, ticket, now)
         if created:
-            changes = {"name": [None, None], attribute: [None, value]}
-            _audit(session, person, actor, "created", source, now, ticket=ticket, changes=changes)
-        ticket.person = person if created or getattr(person, stamp) is not None else None
-        return ticket.person
+            audit_texted_in(session, ticket, person, actor, now)
+        return person
     person = person_by(session, attribute, value)
     if person is None:
         person = _create_person(session, ticket, source, actor, now)

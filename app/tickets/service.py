@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
+from app.models import CHANNELS, Category, Contact, StaffUser, Ticket, TicketEvent, utcnow
 from app.tickets import codes, lifecycle, reference, rights, sla
 from app.tickets.contacts import (
     given_contact,
@@ -34,7 +34,7 @@ from app.tickets.errors import (
     ValidationFailed,
 )
 from app.tickets.events import record_event
-from app.tickets.people import link_by_proof
+from app.tickets.people import audit_texted_in, join_texted_in, link_by_proof
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, may, require
 from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
 from app.tickets.text import sanitize
@@ -282,10 +282,11 @@ def file_ticket(
                 paused_business_minutes=0,
             )
             sla.set_due_instants(ticket, sla.business_calendar(session))
+            texted = _texted_in_person(session, ticket, now)  # before the INSERT: no UPDATE
             session.add(ticket)
             session.flush()
             data = {"channel": intake.channel, "category": category.code}
-            data.update(_link_proven_person(session, ticket, actor, now))
+            data.update(_link_proven_person(session, ticket, actor, now, texted))
             created = record_event(
                 session,
                 ticket,
@@ -311,14 +312,33 @@ def file_ticket(
     raise RuntimeError("could not draw a free ticket code")  # 40 bits: practically unreachable
 
 
+def _texted_in_person(
+    session: Session, ticket: Ticket, now: datetime
+) -> tuple[Contact | None, bool] | None:
+    """The SMS sender's person, joined before the ticket's insert (None: not texted in)."""
+    given = ticket.contact
+    if given is None or not given.mobile_verified:
+        return None
+    return join_texted_in(session, ticket, now)
+
+
 def _link_proven_person(
-    session: Session, ticket: Ticket, actor: Actor, now: datetime
+    session: Session,
+    ticket: Ticket,
+    actor: Actor,
+    now: datetime,
+    texted: tuple[Contact | None, bool] | None = None,
 ) -> dict[str, Any]:
     """Join a new ticket to a person only through what its channel proved: the SMS sender, or
     a RUT that counter staff saw on the ID card. Typed details join nobody."""
     given = ticket.contact
     if given is None:
         return {}
+    if texted is not None:  # joined before the insert; audited now that the ticket has its id
+        person, created = texted
+        if created:
+            audit_texted_in(session, ticket, person, actor, now)
+        return {"person": person.id, "proof": "sms"} if person is not None else {}
     proof = "sms" if given.mobile_verified else "rut_attested" if given.rut_attested_by_id else None
     person = link_by_proof(session, ticket, proof, actor, now) if proof else None
     return {"person": person.id, "proof": proof} if person is not None else {}
