@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Category, Department
+from app.tickets import reference
 from app.tickets.text import fold
 
 
@@ -25,9 +26,12 @@ def active_departments(session: Session) -> list[Department]:
 def grouped_categories(
     session: Session, *, include_triage: bool = False
 ) -> dict[str, list[Category]]:
-    """Active categories by department name, for <optgroup> lists."""
+    """Active categories by department name, for <optgroup> lists: read-only copies kept per
+    process (app/tickets/reference.py), without SQL on most requests."""
     groups: dict[str, list[Category]] = {}
-    for department in active_departments(session):
+    for department in reference.catalog(session).departments:
+        if not department.active:
+            continue
         categories = [
             c
             for c in sorted(department.categories, key=lambda c: c.name)
@@ -47,9 +51,9 @@ def suggest_category(session: Session, text: str) -> Category | None:
     folded = " " + " ".join(re.findall(r"[a-z0-9ñ]+", fold(text))) + " "
     best, best_score = None, 0
     triage = first = None
-    for category in session.scalars(
-        select(Category).where(Category.active.is_(True)).order_by(Category.id)
-    ):
+    for category in sorted(reference.catalog(session).by_id.values(), key=lambda c: c.id):
+        if not category.active:
+            continue
         first = first or category
         if category.is_triage:
             triage = category
@@ -62,7 +66,7 @@ def suggest_category(session: Session, text: str) -> Category | None:
                 score += 1
         if score > best_score:
             best, best_score = category, score
-    return best or triage or first
+    return reference.attached(session, best or triage or first)
 
 
 def preselected_category(session: Session, code: str | None) -> int | None:

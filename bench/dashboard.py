@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.dashboard_data import load_desk  # noqa: E402
+from bench.dashboard_data import SHAPES, load_desk  # noqa: E402
 from config import normalize_database_url  # noqa: E402
 
 TIMEZONE = "America/Santiago"
@@ -35,6 +35,9 @@ TIMEZONE = "America/Santiago"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument(
+        "--shape", choices=SHAPES, default="growing", help="how the tickets spread over time"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per view (median)")
     parser.add_argument("--smoke", action="store_true", help="2,000 tickets, 3 runs")
     parser.add_argument(
@@ -165,7 +168,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
             }
         )
         with app.app_context():
-            load_desk(args.tickets, args.days)
+            load_desk(args.tickets, args.days, shape=args.shape)
             if not args.no_rollups:
                 roll_up(db.session)
             results = measure(db.engine, db.session, utcnow(), args.repeat)

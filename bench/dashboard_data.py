@@ -19,9 +19,17 @@ WITH ids AS (SELECT array_agg(id ORDER BY id) AS a FROM categories),
 raw AS (
     SELECT i,
            -- ids grow with time, as in real life (rows land on disk in filing order);
-           -- the curve makes recent months busier than three years ago
-           now() - power(1 - (i - 0.5) / :total, 1.3) * (:days * interval '1 day')
-               + random() * interval '20 minutes' AS created_at,
+           -- growing: recent months busier than three years ago; steady: the same every
+           -- day; surge: half the tickets in the last 30 days, the other half before them
+           CASE CAST(:shape AS text)
+             WHEN 'steady' THEN now() - (1 - (i - 0.5) / :total) * (:days * interval '1 day')
+             WHEN 'surge' THEN CASE
+               WHEN (i - 0.5) / :total < 0.5
+                 THEN now() - interval '30 days'
+                      - (1 - 2 * (i - 0.5) / :total) * ((:days - 30) * interval '1 day')
+               ELSE now() - (1 - 2 * ((i - 0.5) / :total - 0.5)) * interval '30 days' END
+             ELSE now() - power(1 - (i - 0.5) / :total, 1.3) * (:days * interval '1 day')
+           END + random() * interval '20 minutes' AS created_at,
            random() AS pick_channel, random() AS fate, random() AS pause,
            -ln(1 - random()) AS first_draw, -ln(1 - random()) AS resolution_draw,
            ids.a[1 + floor(random() * cardinality(ids.a))::int] AS category_id
@@ -105,10 +113,22 @@ WHERE random() < 0.25
 )
 
 
-def generate(connection: Connection, tickets: int, days: int = 1095) -> None:
+SHAPES = ("growing", "steady", "surge")
+
+
+def generate(
+    connection: Connection, tickets: int, days: int = 1095, shape: str = "growing"
+) -> None:
+    """``shape``: growing (recent months busier), steady (the same every day) or surge (one
+    month, the last 30 days, holds half the tickets)."""
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {SHAPES}")
     for first in range(1, tickets + 1, BATCH):
         last = min(first + BATCH - 1, tickets)
-        connection.execute(TICKETS, {"first": first, "last": last, "total": tickets, "days": days})
+        connection.execute(
+            TICKETS,
+            {"first": first, "last": last, "total": tickets, "days": days, "shape": shape},
+        )
         progress("tickets generated", last, tickets)
     connection.execute(RATINGS)
 
@@ -119,7 +139,13 @@ def vacuum(engine) -> None:
         connection.execute(text("VACUUM ANALYZE"))
 
 
-def load_desk(tickets: int, days: int = 1095) -> None:
+def autovacuum(engine) -> str:
+    """Whether this server runs autovacuum (``SHOW autovacuum``): printed beside each load."""
+    with engine.connect() as connection:
+        return connection.execute(text("SHOW autovacuum")).scalar_one()
+
+
+def load_desk(tickets: int, days: int = 1095, shape: str = "growing") -> None:
     """Inside an app context: migrate, load the demo desk, generate ``tickets`` synthetic
     tickets, then vacuum and checkpoint so the timing starts from a settled database."""
     import time
@@ -135,9 +161,12 @@ def load_desk(tickets: int, days: int = 1095) -> None:
     db.session.commit()
     started = time.perf_counter()
     with db.engine.begin() as conn:
-        generate(conn, tickets, days)
+        generate(conn, tickets, days, shape)
         rebuild(conn)  # the bulk INSERT bypassed the counters' flush listener
     vacuum(db.engine)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("CHECKPOINT"))  # write the load out before timing
-    print(f"{tickets:,} tickets generated in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{tickets:,} tickets generated ({shape}) in {time.perf_counter() - started:.1f} s; "
+        f"VACUUM ANALYZE done; autovacuum on this server: {autovacuum(db.engine)}"
+    )

@@ -73,7 +73,7 @@ def app_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
         "APP_ENV": "production",
         "SECRET_KEY": "bench-secret-key-not-for-production-use",
         "DATABASE_URL": database_url,
-        "REDIS_URL": redis.rsplit("/", 1)[0] + "/15",
+        "REDIS_URL": redis.rsplit("/", 1)[0] + "/" + os.environ.get("BENCH_REDIS_DB", "15"),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "TWILIO_AUTH_TOKEN": "bench-token",
         "SMS_BACKEND": "console",

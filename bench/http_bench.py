@@ -20,6 +20,7 @@ import json
 import sys
 import tempfile
 import urllib.parse
+from contextlib import nullcontext
 from pathlib import Path
 
 from twilio.request_validator import RequestValidator
@@ -131,52 +132,56 @@ def file_tickets(base: str, key: str, count: int) -> list[str]:
     return codes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny and fast: for CI")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--connections", type=int, default=50)
-    args = parser.parse_args()
-    if args.smoke:
-        args.runs, args.seconds, args.connections = 1, 1, 8
-    port = free_port()
-    with scratch_database() as database_url, tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        env = app_env(database_url, port)
-        flask(env, "db", "upgrade")
-        flask({**env, "APP_ENV": "development"}, "seed-demo", "--tickets", "0")  # refused in prod
-        key = flask(env, "create-api-key", "bench").strip().splitlines()[0]
-        with gunicorn(env, port) as base:
-            codes = file_tickets(base, key, 20 if args.smoke else 200)
-            scenarios = {
-                "intake: POST /api/v1/tickets": ("/api/v1/tickets", api_intake_script(folder, key)),
-                "intake: signed SMS webhook": ("/channels/sms/inbound", None),
-                "floor: POST /ping": ("/ping", post_script(folder)),
-                "tracking: GET /seguimiento/<code>": ("/", tracking_script(folder, codes)),
-                "floor: GET /ping": ("/ping", None),
-            }
-            results: dict[str, list] = {name: [] for name in scenarios}
-            for run in range(args.runs):
-                for name, (path, script) in scenarios.items():
-                    if name.startswith("intake: signed SMS"):
-                        script = sms_script(folder, base, 300 if args.smoke else 8000, run)
-                    results[name].append(
-                        wrk(
-                            base + path,
-                            seconds=args.seconds,
-                            connections=args.connections,
-                            script=script,
-                        )
-                    )
+def sample_codes(database_url: str, count: int) -> list[str]:
+    """``count`` tickets drawn at random over the whole table, given valid codes (the bulk
+    generator's codes have no check symbol) and a public "created" event when they have none:
+    tracking is measured on codes nobody asked for a moment ago, not on a few hot ones."""
+    from sqlalchemy import create_engine, text
+
+    from app.tickets.codes import display, generate
+    from config import normalize_database_url
+
+    engine = create_engine(normalize_database_url(database_url))
+    with engine.begin() as conn:
+        ids = conn.scalars(
+            text("SELECT id FROM tickets ORDER BY random() LIMIT :n"), {"n": count}
+        ).all()
+        codes = {}
+        for ticket_id in ids:
+            code = conn.scalar(text("SELECT code FROM tickets WHERE id = :id"), {"id": ticket_id})
+            if not code.startswith("B"):
+                codes[ticket_id] = code  # filed through the app: valid already
+        fresh = [(i, generate()) for i in ids if i not in codes]
+        if fresh:
+            conn.execute(
+                text("UPDATE tickets SET code = :code WHERE id = :id"),
+                [{"id": i, "code": c} for i, c in fresh],
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO ticket_events (ticket_id, created_at, actor_kind, kind, public,"
+                    " to_status) SELECT t.id, t.created_at, 'resident', 'created', true, 'new'"
+                    " FROM tickets t WHERE t.id = ANY(:ids) AND NOT EXISTS"
+                    " (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id)"
+                ),
+                {"ids": [i for i, _ in fresh]},
+            )
+            codes.update(fresh)
+    engine.dispose()
+    return [display(c) for c in codes.values()]
+
+
+def report(results: dict[str, list], args, codes: int) -> None:
     medians = {name: median_of(runs) for name, runs in results.items()}
     rows = []
     for name, result in medians.items():
-        floor = medians["floor: POST /ping" if "intake" in name else "floor: GET /ping"]
+        floor = medians.get("floor: POST /ping" if "intake" in name else "floor: GET /ping")
         is_floor = name.startswith("floor")
         if is_floor:
             ratio = ""
-        elif not floor.requests_per_second:  # a tiny smoke run can finish no floor request
+        elif (
+            floor is None or not floor.requests_per_second
+        ):  # a tiny smoke run can finish no floor request
             ratio = "n/a"
         else:
             ratio = f"{result.requests_per_second / floor.requests_per_second:.0%}"
@@ -194,13 +199,73 @@ def main() -> None:
     print(
         table(
             f"HTTP benchmarks: median of {args.runs} run(s) x {args.seconds:.0f} s, "
-            f"{args.connections} connections, gunicorn 2 workers, Postgres",
+            f"{args.connections} connections, gunicorn 2 workers, Postgres; tracking over "
+            f"{codes:,} codes drawn at random",
             ["scenario", "req/s", "floor req/s", "% of floor", "p50 ms", "p99 ms", "errors"],
             rows,
         )
     )
     if any(r.errors for r in medians.values()):
         sys.exit("errors during the runs (see the table)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny and fast: for CI")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--database-url",
+        help="a migrated, seeded and loaded database to reuse (bench/intake.py --preload, "
+        "queue_bench.py): tracking then draws its codes over all its tickets",
+    )
+    parser.add_argument("--codes", type=int, default=20_000, help="tracking codes drawn")
+    parser.add_argument("--only", choices=["intake", "tracking"], help="one half of the runs")
+    args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.seconds, args.connections, args.codes = 1, 1, 8, 20
+    port = free_port()
+    database = nullcontext(args.database_url) if args.database_url else scratch_database()
+    with database as database_url, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = app_env(database_url, port)
+        if not args.database_url:
+            flask(env, "db", "upgrade")
+            flask({**env, "APP_ENV": "development"}, "seed-demo", "--tickets", "0")  # not in prod
+        key = flask(env, "create-api-key", f"bench-{port}").strip().splitlines()[0]
+        with gunicorn(env, port) as base:
+            if not args.database_url:
+                file_tickets(base, key, 20 if args.smoke else 200)
+            codes = sample_codes(database_url, args.codes)
+            scenarios = {
+                "intake: POST /api/v1/tickets": ("/api/v1/tickets", api_intake_script(folder, key)),
+                "intake: signed SMS webhook": ("/channels/sms/inbound", None),
+                "floor: POST /ping": ("/ping", post_script(folder)),
+                "tracking: GET /seguimiento/<code>": ("/", tracking_script(folder, codes)),
+                "floor: GET /ping": ("/ping", None),
+            }
+            if args.only:
+                keep = (
+                    ("intake", "floor: POST")
+                    if args.only == "intake"
+                    else ("tracking", "floor: GET")
+                )
+                scenarios = {k: v for k, v in scenarios.items() if k.startswith(keep)}
+            results: dict[str, list] = {name: [] for name in scenarios}
+            for run in range(args.runs):
+                for name, (path, script) in scenarios.items():
+                    if name.startswith("intake: signed SMS"):
+                        script = sms_script(folder, base, 300 if args.smoke else 8000, run)
+                    results[name].append(
+                        wrk(
+                            base + path,
+                            seconds=args.seconds,
+                            connections=args.connections,
+                            script=script,
+                        )
+                    )
+    report(results, args, len(codes))
 
 
 if __name__ == "__main__":

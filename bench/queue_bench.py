@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, select, text  # noqa: E402
 
 from bench.dashboard import interleaved  # noqa: E402
-from bench.dashboard_data import load_desk, vacuum  # noqa: E402
+from bench.dashboard_data import SHAPES, load_desk, vacuum  # noqa: E402
 from bench.harness import scratch_database, table  # noqa: E402
 
 OPEN_BACKLOG = text(
@@ -135,6 +135,9 @@ def open_backlog(engine) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument(
+        "--shape", choices=SHAPES, default="growing", help="how the tickets spread over time"
+    )
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--open", type=int, default=0, help="reopen the newest N tickets")
     parser.add_argument("--smoke", action="store_true")
@@ -156,7 +159,7 @@ def main() -> int:
             }
         )
         with app.app_context():
-            load_desk(args.tickets)
+            load_desk(args.tickets, shape=args.shape)
             engine = db.engine
             if args.open:
                 reopen(engine, args.open)

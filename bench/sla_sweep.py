@@ -108,7 +108,8 @@ def run(url: str, total: int, crossing: int) -> None:
         floor_ms = statistics.median(floor) * 1000
         print(
             f"{total:>7} quiet + {crossing:>4} crossing: sweep {sweep_ms:7.1f} ms"
-            f" ({raised} alerts), floor {floor_ms:6.2f} ms | {plan[0]}"
+            f" ({raised} alerts, {sweep_ms / max(crossing, 1):.2f} ms each; target <= 2),"
+            f" floor {floor_ms:6.2f} ms | {plan[0]}"
         )
         db.session.remove()
         db.engine.dispose()

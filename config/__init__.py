@@ -171,6 +171,9 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         # and after a failure this process leaves Redis alone for REDIS_RETRY_SECONDS.
         "REDIS_TIMEOUT_SECONDS": _float(env, "REDIS_TIMEOUT_SECONDS", 0.1),
         "REDIS_RETRY_SECONDS": _float(env, "REDIS_RETRY_SECONDS", 5.0),
+        # Categories, units and the business calendar: each process keeps what it read this
+        # long (its own admin changes drop it at once); 0 reads them on every request.
+        "REFERENCE_CACHE_SECONDS": _float(env, "REFERENCE_CACHE_SECONDS", 10.0),
         "MAIL_TIMEOUT_SECONDS": _int(env, "MAIL_TIMEOUT_SECONDS", 10),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

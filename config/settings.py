@@ -38,6 +38,7 @@ class Settings:
     redis_url: str | None
     redis_timeout_seconds: float
     redis_retry_seconds: float
+    reference_cache_seconds: float  # categories, units, calendar kept per process
     # Jobs: in process and at once (tests), and the embedded scheduler (``bin/run``).
     jobs_sync: bool
     embedded_scheduler: bool

@@ -134,7 +134,9 @@ def _clean_state(request) -> Iterator[None]:
         return
     app = request.getfixturevalue("app")
     from app.extensions import db
+    from app.tickets import reference
 
+    reference.invalidate()  # the rows go below, by SQL the flush listener does not see
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

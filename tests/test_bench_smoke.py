@@ -61,3 +61,8 @@ def test_embedded_benchmark_smoke():
 
 def test_retention_benchmark_smoke():
     assert "ms/item" in run("retention.py")
+
+
+def test_intake_benchmark_smoke():
+    output = run("intake.py")
+    assert "statements" in output and "web form" in output and "| ok" in output

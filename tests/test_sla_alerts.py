@@ -156,3 +156,29 @@ def test_an_sla_alert_does_not_make_an_open_staff_form_stale(session, make_ticke
     admin = Actor.staff(make_user("admin"))
     add_comment(session, ticket, admin, "Vamos en camino", expected_version=seen)
     assert ticket.version == seen + 1
+
+
+def test_the_sweep_handles_its_crossing_tickets_as_one_batch(app, session, make_ticket, desk):
+    """The reads of one sweep do not grow with the tickets crossing (issue 20, item 5):
+    tickets, their unit, category and assignee loaded together, the unit's heads read once;
+    events, outbox rows and updates written in one flush at the end."""
+    from app.tickets import reference
+    from tests.test_intake_statements import transaction_statements
+
+    category, head, agent = desk
+
+    def statements_for(crossing_now: int, filed_at: datetime) -> int:
+        for _ in range(crossing_now):
+            ticket = make_ticket(category, now=filed_at)
+            assign(session, ticket, agent, Actor.staff(head), now=filed_at)
+        session.commit()
+        reference.business_calendar(session)  # this process's copy, as in a running worker
+        with transaction_statements(app) as seen:
+            raised = sweep(session, filed_at + timedelta(hours=7))
+        assert raised >= crossing_now  # (the first batch's breaches come due in the second)
+        session.commit()
+        return sum(statement.startswith("SELECT") for statement in seen)
+
+    assert statements_for(2, local(2026, 11, 24, 9, 0)) == statements_for(
+        12, local(2026, 11, 26, 9, 0)
+    )

@@ -38,6 +38,7 @@ from app.tickets import (
     add_comment,
     file_ticket,
     get_by_code,
+    reference,
     transition,
 )
 from app.tickets.access_log import contact_shown
@@ -109,7 +110,7 @@ class Tickets(MethodView):
     def post(self, data):
         """File a request (API key: channel api; staff session: counter or phone)."""
         caller = require_caller()
-        category = db.session.scalar(select(Category).where(Category.code == data["category"]))
+        category = reference.category_by_code(db.session, data["category"])
         if category is None:
             abort(422, errors={"json": {"category": ["Categoría desconocida."]}})
         key_id = None
@@ -136,7 +137,9 @@ class Tickets(MethodView):
             api_key_id=key_id,
         )
         filed = file_ticket(db.session, intake, actor)
-        view = present(db.session, filed.ticket)  # before commit: nothing to reload afterwards
+        view = present(
+            db.session, filed.ticket, events=filed.events
+        )  # before commit: nothing to reload afterwards
         location = url_for("api.TicketByCode", code=view.code)
         return view, 201 if filed.created else 200, {"Location": location}
 

@@ -17,6 +17,7 @@ from app.models import Notification, StaffUser, Ticket, TicketEvent
 from app.notices import templates
 from app.notices.templates import Rendered
 from app.tickets import lifecycle, sla
+from app.tickets.alerts import BATCH_MEMO
 from app.tickets.consent import notices_allowed
 from app.tickets.contacts import is_suppressed
 from app.tickets.extension import EXTENDED
@@ -131,6 +132,16 @@ def notify_staff(
 
 
 def department_heads(session: Session, department_id: int) -> list[StaffUser]:
+    memo = session.info.get(BATCH_MEMO)
+    if memo is not None:  # the SLA sweep: once per unit for the whole batch
+        key = ("department_heads", department_id)
+        if key not in memo:
+            memo[key] = _department_heads(session, department_id)
+        return memo[key]
+    return _department_heads(session, department_id)
+
+
+def _department_heads(session: Session, department_id: int) -> list[StaffUser]:
     return list(
         session.scalars(
             select(StaffUser)

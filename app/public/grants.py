@@ -64,10 +64,13 @@ class ResidentActions:
     survey_pending: bool = False
 
 
-def resident_actions(ticket: Ticket) -> ResidentActions:
+def resident_actions(ticket: Ticket, *, rated: bool | None = None) -> ResidentActions:
+    """``rated``: whether the survey was answered, when the caller read it already."""
     code = display(ticket.code)
     waiting = ticket.status == WAITING_RESIDENT
-    survey_pending = ticket.status == RESOLVED and answered(db.session, ticket) is None
+    if rated is None:
+        rated = ticket.status == RESOLVED and answered(db.session, ticket) is not None
+    survey_pending = ticket.status == RESOLVED and not rated
     available = {REPLY: waiting, SURVEY: survey_pending, WITHDRAW: ticket.status in WITHDRAWABLE}
     allowed = {p for p, possible in available.items() if possible and may_act(ticket, p)}
     unproven = any(available.values()) and allowed != {p for p, ok in available.items() if ok}

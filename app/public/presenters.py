@@ -4,16 +4,27 @@ resident wrote: the code alone opens it, and reading is not acting — see app/t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Department, Ticket, TicketEvent, utcnow
-from app.tickets import codes, lifecycle
+from app.models import (
+    Department,
+    Photo,
+    SatisfactionRating,
+    Ticket,
+    TicketContact,
+    TicketEvent,
+    utcnow,
+)
+from app.photos.service import published_where
+from app.tickets import codes, lifecycle, reference
 from app.tickets.errors import N_
 
 
@@ -104,23 +115,122 @@ def _entry(event: TicketEvent, departments: dict[int, str]) -> TimelineEntry | N
     return None
 
 
-def present(session: Session, ticket: Ticket, now: datetime | None = None) -> PublicTicket:
-    now = now or utcnow()
-    events = session.scalars(
-        select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
+def _department_names(session: Session, ids: set) -> dict[int, str]:
+    """Names of the units tickets were routed to, from this process's catalogue copy; a unit
+    it does not hold yet (created a moment ago elsewhere) is read."""
+    known = {d.id: d.name for d in reference.catalog(session).departments}
+    if ids <= known.keys():
+        return known
+    rows = session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
+    return known | dict(rows.all())
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    """What the shared tracking page needs, read in one query (no ORM entity): the ticket's
+    public columns (``ticket`` quacks like a Ticket for ``present`` and the resident actions),
+    its public events, whether its survey was answered and how many photos are published."""
+
+    ticket: SimpleNamespace
+    events: list[SimpleNamespace]
+    version: int
+    rated: bool
+    photos: int
+
+
+def public_record(session: Session, canonical: str) -> PublicRecord | None:
+    """The ticket with this code and its public events in one statement; None if none has it.
+    Names of its category and unit come from the per-process catalogue."""
+    rated = select(SatisfactionRating.id).where(SatisfactionRating.ticket_id == Ticket.id)
+    photos = (
+        select(func.count(Photo.id))
+        .where(Photo.ticket_id == Ticket.id, published_where())
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Ticket.id,
+            Ticket.code,
+            Ticket.public_id,
+            Ticket.version,
+            Ticket.status,
+            Ticket.channel,
+            Ticket.created_at,
+            Ticket.resolution_due_at,
+            Ticket.sla_paused_at,
+            Ticket.category_id,
+            Ticket.department_id,
+            TicketContact.mobile,
+            TicketContact.email,
+            rated.exists().label("rated"),
+            photos.label("photos"),
+            TicketEvent.id.label("event_id"),
+            TicketEvent.kind,
+            TicketEvent.created_at.label("event_at"),
+            TicketEvent.body,
+            TicketEvent.to_status,
+            TicketEvent.actor_kind,
+            TicketEvent.data,
+        )
+        .outerjoin(TicketContact, TicketContact.ticket_id == Ticket.id)
+        .outerjoin(TicketEvent, (TicketEvent.ticket_id == Ticket.id) & TicketEvent.public.is_(True))
+        .where(Ticket.code == canonical)
         .order_by(TicketEvent.id)
     ).all()
-    routed_to = {(e.data or {}).get("to_department") for e in events if e.kind == "routed"}
-    departments = (
-        dict(
-            session.execute(
-                select(Department.id, Department.name).where(Department.id.in_(routed_to))
-            ).all()
-        )
-        if routed_to
-        else {}
+    if not rows:
+        return None
+    first = rows[0]
+    catalog = reference.catalog(session)
+    category = catalog.by_id.get(first.category_id)
+    units = {d.id: d for d in catalog.departments}
+    if category is None or first.department_id not in units:
+        return None  # created a moment ago in another process: the ORM path reads it
+    ticket = SimpleNamespace(
+        id=first.id,
+        code=first.code,
+        public_id=first.public_id,
+        status=first.status,
+        channel=first.channel,
+        created_at=first.created_at,
+        resolution_due_at=first.resolution_due_at,
+        sla_paused_at=first.sla_paused_at,
+        category=SimpleNamespace(name=category.name),
+        department=SimpleNamespace(name=units[first.department_id].name),
+        contact=SimpleNamespace(mobile=first.mobile, email=first.email),
     )
+    events = [
+        SimpleNamespace(
+            public=True,
+            kind=row.kind,
+            created_at=row.event_at,
+            body=row.body,
+            to_status=row.to_status,
+            actor_kind=row.actor_kind,
+            data=row.data,
+        )
+        for row in rows
+        if row.event_id is not None
+    ]
+    return PublicRecord(ticket, events, first.version, bool(first.rated), first.photos or 0)
+
+
+def present(
+    session: Session,
+    ticket: Ticket,
+    now: datetime | None = None,
+    events: Sequence[TicketEvent] | None = None,
+) -> PublicTicket:
+    """The public view of a ticket; ``events``: its public events when the caller holds them
+    all (a ticket just filed), else read here."""
+    now = now or utcnow()
+    if events is None:
+        events = session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
+            .order_by(TicketEvent.id)
+        ).all()
+    routed_to = {(e.data or {}).get("to_department") for e in events if e.kind == "routed"}
+    departments = _department_names(session, routed_to) if routed_to else {}
     timeline = [entry for e in events if (entry := _entry(e, departments)) is not None]
     is_open = ticket.status in lifecycle.OPEN_STATUSES
     question = None

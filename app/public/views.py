@@ -19,10 +19,10 @@ from app.photos.service import published as published_photos
 from app.public.blueprint import bp
 from app.public.forms import ReplyForm, TrackForm
 from app.public.grants import has_grant, resident_actions
-from app.public.presenters import present
+from app.public.presenters import PublicRecord, present, public_record
 from app.tickets import NotFound, get_by_code
 from app.tickets.codes import MistypedCode, display, parse
-from app.tickets.lifecycle import WAITING_RESIDENT
+from app.tickets.lifecycle import DUPLICATE, WAITING_RESIDENT
 from app.tickets.sla import business_calendar
 from config.settings import settings
 
@@ -96,9 +96,10 @@ def track():
 
 
 class _PageCache:
-    """Rendered tracking pages, per process, by (ticket, version, language, minute): a page is
-    the same for everyone who holds the code until the ticket changes (its version moves) or
-    the minute turns (the "late" mark depends on the clock). Small and bounded."""
+    """Rendered tracking pages, per process, by (ticket, language, minute), each with the
+    ticket version it shows: a page is the same for everyone who holds the code until the
+    ticket changes (its version moves) or the minute turns (the "late" mark depends on the
+    clock). Small and bounded."""
 
     def __init__(self, size: int = 2048) -> None:
         self.size = size
@@ -106,15 +107,16 @@ class _PageCache:
         self.lock = Lock()
 
     def get(self, key):
+        """``(version, page)`` or None."""
         with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
+            entry = self.pages.get(key)
+            if entry is not None:
                 self.pages.move_to_end(key)
-            return page
+            return entry
 
-    def put(self, key, page) -> None:
+    def put(self, key, version: int, page) -> None:
         with self.lock:
-            self.pages[key] = page
+            self.pages[key] = (version, page)
             if len(self.pages) > self.size:
                 self.pages.popitem(last=False)
 
@@ -167,6 +169,25 @@ def render_tracking(ticket: Ticket, reply_form=None, status: int = 200):
     ), status
 
 
+def _personal(canonical: str, status: str) -> bool:
+    """Pages for one visitor are not shared: a flash message, the reply form (its CSRF token
+    belongs to this visitor's session), or what this browser proved as the resident."""
+    return bool(session.get("_flashes")) or status == WAITING_RESIDENT or has_grant(canonical)
+
+
+def _render_shared(record: PublicRecord) -> str:
+    """The page anyone holding the code sees, from the one-query record (no ORM entity)."""
+    ticket = record.ticket
+    return render_template(
+        "public/ticket.html",
+        ticket=present(db.session, ticket, events=record.events),
+        actions=resident_actions(ticket, rated=record.rated),
+        reply_form=None,
+        canonical=ticket.code,
+        photos=published_photos(db.session, ticket.id) if record.photos else [],
+    )
+
+
 @bp.get("/seguimiento/<code>")
 @lookup_limit
 def track_ticket(code: str):
@@ -174,27 +195,27 @@ def track_ticket(code: str):
         canonical = parse(code)
     except ValueError:
         canonical = None
-    row = (
-        canonical
-        and db.session.execute(
+    if canonical is None or code != display(canonical):
+        _ticket_or_404(code)  # answers 404, telling a typo from an unknown number
+        # one address per ticket: K7M4-QX9P-Z
+        return redirect(url_for("public.track_ticket", code=display(canonical)), code=301)
+    key = (canonical, html_language(), utcnow().replace(second=0, microsecond=0))
+    cached = _page_cache.get(key)
+    if cached is not None:  # a hit reads only the ticket's version and status
+        row = db.session.execute(
             select(Ticket.version, Ticket.status).where(Ticket.code == canonical)
         ).first()
-    )
-    if not row:
-        _ticket_or_404(code)  # answers 404, telling a typo from an unknown number
-    if code != display(canonical):  # one address per ticket: K7M4-QX9P-Z
-        return redirect(url_for("public.track_ticket", code=display(canonical)), code=301)
-    version, status = row
-    # Pages for one visitor are not shared: a flash message, the reply form (its CSRF token
-    # belongs to this visitor's session), or what this browser proved as the resident.
-    if session.get("_flashes") or status == WAITING_RESIDENT or has_grant(canonical):
+        if row and row.version == cached[0] and not _personal(canonical, row.status):
+            return cached[1]
+    # A miss is one query: the ticket, its public events, survey and photo marks.
+    record = public_record(db.session, canonical)
+    if record is None:
+        return render_tracking(_ticket_or_404(code))  # 404, or a ticket this process's copy of
+        # the catalogue does not know yet
+    if _personal(canonical, record.ticket.status) or record.ticket.status == DUPLICATE:
         return render_tracking(_ticket_or_404(code))
-    # Only the version is read on a cache hit: the page is rendered once per change.
-    key = (canonical, version, html_language(), utcnow().replace(second=0, microsecond=0))
-    page = _page_cache.get(key)
-    if page is None:
-        page = render_tracking(_ticket_or_404(code))[0]
-        _page_cache.put(key, page)
+    page = _render_shared(record)
+    _page_cache.put(key, record.version, page)
     return page
 
 

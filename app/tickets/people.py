@@ -22,6 +22,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from stdnum.cl import rut as stdnum_rut
@@ -86,6 +87,44 @@ def person_by(session: Session, attribute: str, value: str) -> Contact | None:
     return session.scalar(select(Contact).where(getattr(Contact, attribute) == value))
 
 
+def join_texted_in(session: Session, ticket: Ticket, now: datetime) -> tuple[Contact | None, bool]:
+    """Join a texted-in ticket to the person its sender's number names (created when nobody
+    has it), without flushing: called before the ticket's insert, its ``person_id`` goes in
+    that INSERT. Returns the person (None: the number is held without proof) and whether it
+    was created; a created person is audited with ``audit_texted_in`` once the ticket has its
+    id."""
+    mobile = ticket.contact.mobile if ticket.contact is not None else None
+    if not mobile:
+        return None, False
+    with session.no_autoflush:
+        person, created = _person_by_sms(session, mobile, now)
+    ticket.person = person if created or person.mobile_verified_at is not None else None
+    return ticket.person, created
+
+
+def audit_texted_in(
+    session: Session, ticket: Ticket, person: Contact, actor: Actor, now: datetime
+) -> None:
+    changes = {"name": [None, None], "mobile": [None, ticket.contact.mobile]}
+    _audit(session, person, actor, "created", "sms", now, ticket=ticket, changes=changes)
+
+
+def _person_by_sms(session: Session, mobile: str, now: datetime) -> tuple[Contact, bool]:
+    """The person holding this mobile, created (with the number proved) when nobody does: one
+    INSERT ... ON CONFLICT DO UPDATE ... RETURNING, race-free without a savepoint. The update
+    writes the number it already holds; ``created`` tells the two apart by the filing instant.
+    Returns the ORM object, in this session's identity map."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Contact).values(
+        mobile=mobile, mobile_verified_at=now, created_at=now, updated_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Contact.mobile], set_={"mobile": statement.excluded.mobile}
+    ).returning(Contact)
+    person = session.scalars(statement, execution_options={"populate_existing": True}).one()
+    return person, person.created_at == now and person.mobile_verified_at == now
+
+
 def _create_person(
     session: Session, ticket: Ticket, source: str, actor: Actor, now: datetime
 ) -> Contact | None:
@@ -115,6 +154,11 @@ def link_by_proof(
     value = getattr(ticket.contact, attribute) if ticket.contact is not None else None
     if not value:
         return None
+    if source == "sms":  # every texted-in ticket: one statement finds or creates the person
+        person, created = join_texted_in(session, ticket, now)
+        if created:
+            audit_texted_in(session, ticket, person, actor, now)
+        return person
     person = person_by(session, attribute, value)
     if person is None:
         person = _create_person(session, ticket, source, actor, now)

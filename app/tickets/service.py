@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import CHANNELS, Category, StaffUser, Ticket, TicketEvent, utcnow
+from app.models import CHANNELS, Category, Contact, StaffUser, Ticket, TicketEvent, utcnow
 from app.models.practice import in_practice
-from app.tickets import codes, lifecycle, rights, sla
+from app.tickets import codes, lifecycle, reference, rights, sla
 from app.tickets.contacts import (
     given_contact,
     normalize_email,
@@ -35,7 +35,7 @@ from app.tickets.errors import (
     ValidationFailed,
 )
 from app.tickets.events import record_event
-from app.tickets.people import link_by_proof
+from app.tickets.people import audit_texted_in, join_texted_in, link_by_proof
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, may, require
 from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
 from app.tickets.text import sanitize
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 4000
 MIN_DESCRIPTION = 3
+CODE_ATTEMPTS = 10  # draws of a random code before giving up
 
 
 @dataclass
@@ -115,16 +116,13 @@ def get_by_code(session: Session, text: str) -> Ticket:
     return ticket
 
 
-def _new_code(session: Session) -> str:
-    for _ in range(10):
-        code = codes.generate()
-        if session.scalar(select(Ticket.id).where(Ticket.code == code)) is None:
-            return code
-    raise RuntimeError("could not draw a free ticket code")  # 40 bits: practically unreachable
+def _code_taken(session: Session, code: str) -> bool:
+    """After a refused insert only: was it this code that clashed?"""
+    return session.scalar(select(Ticket.id).where(Ticket.code == code)) is not None
 
 
 def _valid_category(session: Session, intake: TicketIntake) -> Category:
-    category = session.get(Category, intake.category_id) if intake.category_id else None
+    category = reference.category_by_id(session, intake.category_id)
     if category is None or not category.active:
         raise ValidationFailed("Elija una categoría de la lista.", field="category")
     return category
@@ -189,6 +187,8 @@ def intake_problems(session: Session, intake: TicketIntake) -> list[ValidationFa
 class Filed:
     ticket: Ticket
     created: bool  # False: the same (channel, source_ref) was filed before, or at this moment
+    # The public events this call recorded (the "created" one), for an answer without reloading.
+    events: tuple[TicketEvent, ...] | None = None
 
 
 def open_ticket(
@@ -201,6 +201,28 @@ def open_ticket(
     return file_ticket(session, intake, actor, now).ticket
 
 
+def _checked_intake(session: Session, intake: TicketIntake) -> tuple[Category, str] | Filed:
+    """The category and description, or the ticket a retry of an accepted delivery filed."""
+    try:
+        category, description = _validate_intake(session, intake)
+        rights.check_intake(
+            category,
+            intake.channel,
+            mobile=intake.mobile,
+            email=intake.email,
+            rut_attested=intake.rut_attested,
+        )
+    except ValidationFailed:
+        # A retry of a delivery accepted before answers as it did then, whatever changed since.
+        existing = intake.source_ref and find_by_source_ref(
+            session, intake.channel, intake.source_ref
+        )
+        if existing:
+            return Filed(existing, created=False)
+        raise
+    return category, description
+
+
 def file_ticket(
     session: Session, intake: TicketIntake, actor: Actor = RESIDENT, now: datetime | None = None
 ) -> Filed:
@@ -210,18 +232,12 @@ def file_ticket(
     now = now or utcnow()
     if intake.channel not in CHANNELS:
         raise ValidationFailed("Canal desconocido.", field="channel")
-    if intake.source_ref:
-        existing = find_by_source_ref(session, intake.channel, intake.source_ref)
-        if existing is not None:
-            return Filed(existing, created=False)
-    category, description = _validate_intake(session, intake)
-    rights.check_intake(
-        category,
-        intake.channel,
-        mobile=intake.mobile,
-        email=intake.email,
-        rut_attested=intake.rut_attested,
-    )
+    # A repeated (channel, source_ref) is not looked up first: the unique index refuses its
+    # insert below, and the ticket filed before is returned then (a retry is rare).
+    checked = _checked_intake(session, intake)
+    if isinstance(checked, Filed):
+        return checked
+    category, description = checked
     address = sanitize(intake.address)[:300] or None
 
     if intake.rut_attested and (actor.kind != "staff" or not intake.rut):
@@ -240,58 +256,93 @@ def file_ticket(
         contact.rut_attested_by_id = actor.user_id
 
     practising = in_practice()  # filed in "Modo práctica": a practice ticket
-    savepoint = session.begin_nested()
-    try:
-        ticket = Ticket(
-            code=_new_code(session),
-            channel=intake.channel,
-            source_ref=intake.source_ref,
-            category=category,
-            department_id=category.department_id,
-            status=lifecycle.NEW,
-            description=description,
-            address=address,
-            lat=intake.lat,
-            lon=intake.lon,
-            media_urls=list(intake.media_urls) or None,
-            attributes=intake.attributes or None,
-            channel_data=intake.channel_data or None,
-            api_key_id=intake.api_key_id,
-            contact=contact,
-            filed_by_id=actor.user_id,
-            practice=practising,
-            created_at=now,
-            updated_at=now,
-            paused_business_minutes=0,
-        )
-        sla.set_due_instants(ticket, sla.business_calendar(session))
-        session.add(ticket)
-        session.flush()
-        data = {"channel": intake.channel, "category": category.code}
-        data.update(_link_proven_person(session, ticket, actor, now))
-        record_event(
-            session, ticket, actor, "created", now, public=True, to_status=lifecycle.NEW, data=data
-        )
-        session.flush()
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        if intake.source_ref:  # the same message, delivered twice at once: the other one won
-            existing = find_by_source_ref(session, intake.channel, intake.source_ref)
-            if existing is not None:
-                return Filed(existing, created=False)
-        raise
-    return Filed(ticket, created=True)
+    # The code is drawn at random and inserted straight away (no SELECT first): 40 bits make a
+    # clash practically impossible, and one is caught by the unique index and drawn again.
+    for _attempt in range(CODE_ATTEMPTS):
+        code = codes.generate()
+        savepoint = session.begin_nested()
+        try:
+            ticket = Ticket(
+                code=code,
+                channel=intake.channel,
+                source_ref=intake.source_ref,
+                category=category,
+                department_id=category.department_id,
+                status=lifecycle.NEW,
+                description=description,
+                address=address,
+                lat=intake.lat,
+                lon=intake.lon,
+                media_urls=list(intake.media_urls) or None,
+                attributes=intake.attributes or None,
+                channel_data=intake.channel_data or None,
+                api_key_id=intake.api_key_id,
+                contact=contact,
+                filed_by_id=actor.user_id,
+                practice=practising,
+                created_at=now,
+                updated_at=now,
+                paused_business_minutes=0,
+            )
+            sla.set_due_instants(ticket, sla.business_calendar(session))
+            # The SMS sender's person, before the INSERT (no UPDATE); never for practice.
+            texted = None if practising else _texted_in_person(session, ticket, now)
+            session.add(ticket)
+            session.flush()
+            data = {"channel": intake.channel, "category": category.code}
+            data.update(_link_proven_person(session, ticket, actor, now, texted))
+            created = record_event(
+                session,
+                ticket,
+                actor,
+                "created",
+                now,
+                public=True,
+                to_status=lifecycle.NEW,
+                data=data,
+            )
+            session.flush()
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
+            if intake.source_ref:  # the same message, delivered twice at once: the other one won
+                existing = find_by_source_ref(session, intake.channel, intake.source_ref)
+                if existing is not None:
+                    return Filed(existing, created=False)
+            if _code_taken(session, code):
+                continue  # drawn before: draw again
+            raise
+        return Filed(ticket, created=True, events=(created,))
+    raise RuntimeError("could not draw a free ticket code")  # 40 bits: practically unreachable
+
+
+def _texted_in_person(
+    session: Session, ticket: Ticket, now: datetime
+) -> tuple[Contact | None, bool] | None:
+    """The SMS sender's person, joined before the ticket's insert (None: not texted in)."""
+    given = ticket.contact
+    if given is None or not given.mobile_verified:
+        return None
+    return join_texted_in(session, ticket, now)
 
 
 def _link_proven_person(
-    session: Session, ticket: Ticket, actor: Actor, now: datetime
+    session: Session,
+    ticket: Ticket,
+    actor: Actor,
+    now: datetime,
+    texted: tuple[Contact | None, bool] | None = None,
 ) -> dict[str, Any]:
     """Join a new ticket to a person only through what its channel proved: the SMS sender, or
     a RUT that counter staff saw on the ID card. Typed details join nobody."""
     given = ticket.contact
     if given is None or ticket.practice:  # practice never touches a real person's record
         return {}
+    if texted is not None:  # joined before the insert; audited now that the ticket has its id
+        person, created = texted
+        if created:
+            audit_texted_in(session, ticket, person, actor, now)
+        return {"person": person.id, "proof": "sms"} if person is not None else {}
     proof = "sms" if given.mobile_verified else "rut_attested" if given.rut_attested_by_id else None
     person = link_by_proof(session, ticket, proof, actor, now) if proof else None
     return {"person": person.id, "proof": proof} if person is not None else {}

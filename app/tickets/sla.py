@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, select
+from sqlalchemy import ColumnElement, and_, case
 from sqlalchemy.orm import Session
 
-from app.models import ClosedDay, Setting, Ticket
-from app.tickets import lifecycle
+from app.models import Ticket
+from app.tickets import lifecycle, reference
 from app.tickets.calendar import BusinessCalendar
-from config.settings import settings
 
-CALENDAR_SETTINGS = ("WORKDAY_START", "WORKDAY_END")
 # The longest targets an admin may set. A row beyond them (written before the bound, or by
 # hand) is read as the bound, so no category can make filing fail.
 MAX_TARGET_DAYS = 365  # business days to resolve
@@ -20,19 +18,9 @@ MAX_TARGET_HOURS = 2000  # business hours to a first response
 
 
 def business_calendar(session: Session) -> BusinessCalendar:
-    """The calendar in force: environment defaults, an admin's working hours, closed days."""
-    closed = session.scalars(select(ClosedDay.day)).all()
-    configured = settings()
-    hours = {
-        "TIMEZONE": configured.timezone,
-        "WORKDAY_START": configured.workday_start,
-        "WORKDAY_END": configured.workday_end,
-    }
-    stored = session.execute(
-        select(Setting.key, Setting.value).where(Setting.key.in_(CALENDAR_SETTINGS))
-    ).all()
-    hours.update(dict(stored))
-    return BusinessCalendar.from_settings(hours, closed)
+    """The calendar in force: environment defaults, an admin's working hours, closed days
+    (kept per process: app/tickets/reference.py). Read it, never change it."""
+    return reference.business_calendar(session)
 
 
 def calendar_minutes(start: datetime, end: datetime) -> int:

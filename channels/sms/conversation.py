@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog import suggest_category
@@ -85,21 +85,38 @@ def _senders_tickets(session: Session, sender: str, statuses) -> list[Ticket]:
     )
 
 
-def _asked_by_sms(session: Session, sender: str) -> list[Ticket]:
-    """Tickets waiting for an answer to a question we texted to this very number (it went to
-    the number given with that ticket; "Responda a este mensaje" is answered here)."""
-    return list(
-        session.scalars(
-            select(Ticket)
-            .join(Notification, Notification.ticket_id == Ticket.id)
-            .where(
-                Notification.template == "info_requested",
-                Notification.channel == "sms",
-                Notification.recipient == sender,
-                Ticket.status == WAITING_RESIDENT,
-            )
-            .order_by(Notification.id.desc())
+def _waiting_for_this_number(session: Session, sender: str) -> Ticket | None:
+    """The ticket a text from this number answers, in one query: the sender's own ticket
+    waiting for them (the one updated last), else one waiting for an answer to a question we
+    texted to this very number (it went to the number given with that ticket; "Responda a este
+    mensaje" is answered here; the question sent last)."""
+    proved_person = select(Contact.id).where(
+        Contact.mobile == sender, Contact.mobile_verified_at.is_not(None)
+    )
+    own = or_(
+        (TicketContact.mobile == sender) & TicketContact.mobile_verified.is_(True),
+        Ticket.person_id.in_(proved_person),
+    )
+    asked = (
+        select(func.max(Notification.id))
+        .where(
+            Notification.ticket_id == Ticket.id,
+            Notification.template == "info_requested",
+            Notification.channel == "sms",
+            Notification.recipient == sender,
         )
+        .scalar_subquery()
+    )
+    return session.scalar(
+        select(Ticket)
+        .outerjoin(TicketContact, TicketContact.ticket_id == Ticket.id)
+        .where(Ticket.status == WAITING_RESIDENT, or_(own, asked.is_not(None)))
+        .order_by(
+            case((own, 0), else_=1),
+            case((own, Ticket.updated_at)).desc(),
+            asked.desc(),
+        )
+        .limit(1)
     )
 
 
@@ -163,11 +180,8 @@ def _opt_in(session: Session, sender: str) -> Outcome:
 
 def _text(session: Session, sender: str, text: str, media: list[str], sid: str) -> Outcome:
     # The sender's own tickets first, then one that asked this number a question.
-    waiting = _senders_tickets(session, sender, [WAITING_RESIDENT]) or _asked_by_sms(
-        session, sender
-    )
-    if waiting:
-        ticket = waiting[0]
+    ticket = _waiting_for_this_number(session, sender)
+    if ticket is not None:
         try:
             resident_reply(session, ticket, text, proof=ResidentProof.sms(ticket, sender))
         except InvalidTransition:
