@@ -4,6 +4,7 @@ from app.models.access import ResidentAccessCode
 from app.models.access_log import AccessLogEntry
 from app.models.base import REDACTED, AppendOnlyError, Base, UTCDateTime, utcnow
 from app.models.dashboards import DASHBOARD_INDEXES, DailyHistogram, DailyRollup, RollupDay
+from app.models.followers import TicketFollower
 from app.models.initiatives import (
     INITIATIVE_STATUSES,
     PROGRESS_MODES,
@@ -63,6 +64,7 @@ __all__ = [
     "TicketContact",
     "TicketCount",
     "TicketEvent",
+    "TicketFollower",
     "UTCDateTime",
     "utcnow",
 ]

@@ -142,3 +142,25 @@ def check_in_area(lat: float | None, lon: float | None, *, field: str = "lat") -
     area = service_area()
     if area is not None and not area.contains(lat, lon):
         raise ValidationFailed(OUTSIDE_MESSAGE, field=field)
+
+
+def area_geojson(area: ServiceArea) -> dict:
+    """The area as GeoJSON (what the map draws)."""
+
+    def ring(points: Ring) -> list[list[float]]:
+        return [[x, y] for x, y in (*points, points[0])]
+
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [ring(p.outer), *(ring(h) for h in p.holes)],
+                },
+            }
+            for p in area.polygons
+        ],
+    }

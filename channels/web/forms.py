@@ -161,3 +161,7 @@ class NewRequestForm(FlaskForm):
             missing.errors.append(_l("Indique latitud y longitud, o ninguna de las dos."))
             valid = False
         return valid
+
+
+class FollowStopForm(FlaskForm):
+    """Stopping to follow a ticket asks for nothing but the click on the confirmation page."""
