@@ -404,3 +404,74 @@ def test_the_ticket_page_heading(client, demo, login, make_ticket):
     login(staff(demo, "agente@demo.penalolen.cl"))
     html = client.get(f"/staff/tickets/{display(here.code)}").get_data(as_text=True)
     assert "Posibles duplicados cerca" in html and display(near.code) in html
+
+
+# --- privacy: export, anonymization, retention -----------------------------------------------------
+
+
+def _follower_person(client, demo):
+    """Marta proved her mobile (a person record) and follows Rosa's ticket with it."""
+    from app.models import Contact, utcnow
+
+    original = _filed_by_someone_else(client, demo)
+    marta = Contact(name="Marta", mobile="+56955556666", mobile_verified_at=utcnow())
+    demo.add(marta)
+    demo.commit()
+    client.post(
+        "/solicitudes/nueva",
+        data={"mobile": "9 5555 6666", "consent": "y", "seguir": original.public_id},
+    )
+    return original, marta
+
+
+def test_the_export_holds_what_a_person_follows_and_nothing_of_the_filer(
+    client, demo, login, make_user
+):
+    original, marta = _follower_person(client, demo)
+    login(make_user("privacy"))
+    response = client.post(
+        f"/staff/privacidad/personas/{marta.id}/exportar",
+        data={"exportar-output": "json", "exportar-reason": "Solicitud de acceso N. 9"},
+    )
+    assert response.status_code == 200
+    doc = json.loads(response.get_data(as_text=True))
+    [followed] = doc["seguimientos"]
+    assert followed["celular"] == "+56955556666" and followed["tema"].startswith("Luminaria")
+    assert followed["calle"] == "Av. Grecia" and followed["version_consentimiento"]
+    text = json.dumps(doc, ensure_ascii=False)
+    for private in (original.code, display(original.code), "Rosa", "rosa@example.cl", "8800"):
+        assert private not in text, private
+    csv_export = client.post(
+        f"/staff/privacidad/personas/{marta.id}/exportar",
+        data={"exportar-output": "csv", "exportar-reason": "Solicitud de acceso N. 9"},
+    ).get_data(as_text=True)
+    assert "seguimientos,1,celular,+56955556666" in csv_export
+
+
+def test_anonymizing_a_person_forgets_what_they_follow(client, demo, login, make_user):
+    original, marta = _follower_person(client, demo)
+    login(make_user("privacy"))
+    data = {"reason": "Supresión", "confirmation": "ANONIMIZAR"}
+    assert client.post(f"/staff/personas/{marta.id}/anonimizar", data=data).status_code == 303
+    demo.expire_all()
+    follower = demo.scalar(select(TicketFollower))
+    assert follower.mobile is None and follower.email is None and follower.redacted_at
+    assert not follower.active
+
+
+def test_retention_clears_followers_after_the_notice_period(client, demo):
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.privacy.retention import sweep
+
+    original, _ = _follower_person(client, demo)
+    follower = demo.scalar(select(TicketFollower))
+    assert sweep(demo, utcnow(), sms_days=180).followers == 0  # still waiting for the news
+    follower.notified_at = utcnow() - timedelta(days=181)
+    demo.commit()
+    swept = sweep(demo, utcnow(), sms_days=180)
+    assert swept.followers == 1
+    demo.commit()
+    demo.expire_all()
+    assert demo.get(TicketFollower, follower.id).mobile is None
