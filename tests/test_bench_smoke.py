@@ -61,3 +61,13 @@ def test_embedded_benchmark_smoke():
 
 def test_retention_benchmark_smoke():
     assert "ms/item" in run("retention.py")
+
+
+def test_nearby_benchmark_smoke():
+    """Postgres only (no wrk): the nearby search and the staff map's GeoJSON, a few seconds."""
+    if not POSTGRES:
+        if IN_CI:
+            pytest.fail("the nearby benchmark needs Postgres in CI")
+        pytest.skip("the nearby benchmark needs DATABASE_URL on Postgres")
+    output = run("nearby.py", needs_services=False)
+    assert "Nearby search" in output and "Staff map GeoJSON" in output
