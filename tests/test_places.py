@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Category, Notification, StaffUser, Ticket, TicketFollower
-from app.tickets.area import OUTSIDE_MESSAGE, load_area
+from app.tickets.area import load_area
 from app.tickets.codes import display
 from app.tickets.nearby import EARTH_RADIUS_M, distance_m, nearby_open
 from tests.test_web import file_request
@@ -157,7 +157,7 @@ def test_the_area_is_served_for_the_map(client):
 
 def test_hand_computed_distances():
     # 100 m north: 100 / 111,194.93 = 0.00089932 degrees of latitude.
-    assert 100 / METERS_PER_DEGREE == pytest.approx(0.00089932, abs=1e-8)
+    assert pytest.approx(0.00089932, abs=1e-8) == 100 / METERS_PER_DEGREE
     assert distance_m(*HERE, *north_of(HERE, 100)) == pytest.approx(100, abs=0.01)
     # 200 m east at latitude -33.4853: 200 / (111,194.93 × cos 33.4853°) = 0.0021574 degrees.
     assert east_of(HERE, 200)[1] - HERE[1] == pytest.approx(0.0021574, abs=1e-6)
@@ -406,7 +406,7 @@ def test_the_ticket_page_heading(client, demo, login, make_ticket):
     assert "Posibles duplicados cerca" in html and display(near.code) in html
 
 
-# --- privacy: export, anonymization, retention -----------------------------------------------------
+# --- privacy: export, anonymization, retention ---------------------------------------------
 
 
 def _follower_person(client, demo):
