@@ -588,6 +588,33 @@ def _working_instant(rng: random.Random, now: datetime, days_ago: int) -> dateti
     )
 
 
+# Places of the demo desk, well inside the comuna: a few busy corners (so "posibles duplicados
+# cerca" and the staff map have something to show), each ticket within about 80 m of one.
+HOT_SPOTS = [
+    (-33.4853, -70.5361),
+    (-33.4790, -70.5480),
+    (-33.4920, -70.5300),
+    (-33.4700, -70.5250),
+    (-33.5000, -70.5450),
+    (-33.4880, -70.5150),
+    (-33.4650, -70.5500),
+    (-33.4960, -70.5580),
+]
+
+
+def _place(index: int, channel: str) -> tuple[float | None, float | None]:
+    """A point for most web, counter, API and Open311 requests (SMS and calls carry none); its own
+    generator, so the rest of the demo draws what it always drew."""
+    local = random.Random(-index)  # noqa: S311 - demo data, reproducible per ticket
+    if channel in {"sms", "phone"} or local.random() < 0.3:
+        return None, None
+    lat, lon = local.choice(HOT_SPOTS)
+    return (
+        round(lat + local.uniform(-0.0007, 0.0007), 6),
+        round(lon + local.uniform(-0.0008, 0.0008), 6),
+    )
+
+
 def _intake(rng: random.Random, index: int, category: Category, channel: str) -> TicketIntake:
     template = rng.choice(DESCRIPTIONS[category.code])
     street = rng.choice(STREETS)
@@ -601,6 +628,8 @@ def _intake(rng: random.Random, index: int, category: Category, channel: str) ->
         category_id=category.id,
         description=template.format(n=number),
         address=f"{street} {number}, Peñalolén" if rng.random() < 0.85 else None,
+        lat=(place := _place(index, channel))[0],
+        lon=place[1],
         name=name if channel != "sms" else None,
         mobile=mobile if identified else None,
         email=email,

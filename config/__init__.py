@@ -203,6 +203,15 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, object]:
         "PHOTO_S3_REGION": env.get("PHOTO_S3_REGION") or "us-east-1",
         "PHOTO_MAX_MB": _int(env, "PHOTO_MAX_MB", 10),
         "PHOTO_MAX_COUNT": _int(env, "PHOTO_MAX_COUNT", 3),
+        # Places (README: "Fotos y lugares"): the service area every door checks a point
+        # against (a GeoJSON file's path, the GeoJSON itself, or "off"), and the map's tiles
+        # (empty URL: the map is drawn without tiles).
+        "SERVICE_AREA": env.get("SERVICE_AREA")
+        or str(PROJECT_ROOT / "app" / "geo" / "penalolen.geojson"),
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION")
+        or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        "NEARBY_RADIUS_M": _int(env, "NEARBY_RADIUS_M", 150),
         "API_TITLE": "Conectados API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

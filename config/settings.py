@@ -82,6 +82,12 @@ class Settings:
     photo_s3_region: str
     photo_max_mb: int
     photo_max_count: int
+    # Places: the service area (path, inline GeoJSON or "off"), the map's tiles, and the
+    # radius of "nearby" on the web form and the counter.
+    service_area: str
+    map_tile_url: str
+    map_tile_attribution: str
+    nearby_radius_m: int
     # Rate limits (Flask-Limiter syntax).
     web_intake_rate_limit: str
     tracking_rate_limit: str

@@ -116,6 +116,7 @@ def app(database_url, redis_url):
             "SECRET_KEY": "test-secret",
             "PUBLIC_BASE_URL": "http://testserver",
             "TWILIO_AUTH_TOKEN": "test-auth-token",
+            "MAP_TILE_URL": "",  # the map is drawn without tiles: tests never fetch real ones
         }
     )
     with app.app_context():

@@ -66,3 +66,13 @@ def test_retention_benchmark_smoke():
 def test_intake_benchmark_smoke():
     output = run("intake.py")
     assert "statements" in output and "web form" in output and "| ok" in output
+
+
+def test_nearby_benchmark_smoke():
+    """Postgres only (no wrk): the nearby search and the staff map's GeoJSON, a few seconds."""
+    if not POSTGRES:
+        if IN_CI:
+            pytest.fail("the nearby benchmark needs Postgres in CI")
+        pytest.skip("the nearby benchmark needs DATABASE_URL on Postgres")
+    output = run("nearby.py", needs_services=False)
+    assert "Nearby search" in output and "Staff map GeoJSON" in output

@@ -16,6 +16,7 @@ from app.models.diagnoses import (
     StaffRespondent,
     SurveyTheme,
 )
+from app.models.followers import TicketFollower
 from app.models.initiatives import (
     INITIATIVE_STATUSES,
     PROGRESS_MODES,
@@ -88,6 +89,7 @@ __all__ = [
     "TicketContact",
     "TicketCount",
     "TicketEvent",
+    "TicketFollower",
     "UTCDateTime",
     "utcnow",
 ]

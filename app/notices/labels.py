@@ -15,6 +15,7 @@ TEMPLATES = {
     "info_requested": N_("Pregunta al vecino o vecina"),
     "public_reply": N_("Respuesta pública"),
     "resolved": N_("Solicitud resuelta"),
+    "follower_resolved": N_("Resuelta (a quien la sigue)"),
     "rejected": N_("Solicitud rechazada"),
     "duplicate": N_("Solicitud duplicada"),
     "survey": N_("Encuesta de satisfacción"),

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Notification, StaffUser, Ticket, TicketEvent
+from app.models import Notification, StaffUser, Ticket, TicketEvent, TicketFollower
 from app.notices import templates
 from app.notices.templates import Rendered
 from app.tickets import lifecycle, sla
@@ -21,8 +21,10 @@ from app.tickets.alerts import BATCH_MEMO
 from app.tickets.consent import notices_allowed
 from app.tickets.contacts import is_suppressed
 from app.tickets.extension import EXTENDED
+from app.tickets.followers import active_followers
 from app.tickets.people import email_token
 from app.tickets.permissions import is_blocked
+from app.tickets.publication import coarse_address
 from app.tickets.survey import make_token
 
 # Requests filed where the resident did not get their code by SMS get a receipt by email.
@@ -208,8 +210,35 @@ def _after_status_change(session: Session, ticket: Ticket, event: TicketEvent, n
         notify_resident(session, ticket, template, now, event.body or "")
         if template == "resolved":
             request_survey(session, ticket, now)
+            notify_followers(session, ticket, now)
     elif event.to_status == lifecycle.DUPLICATE and ticket.duplicate_of is not None:
         notify_resident(session, ticket, "duplicate", now, ticket.duplicate_of)
+
+
+def follower_stop_link(follower: TicketFollower) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/dejar-de-seguir/{follower.token}"
+
+
+def notify_followers(session: Session, ticket: Ticket, now: datetime) -> list[Notification]:
+    """Each resident following ``ticket`` is told once that it was resolved (SMS when they gave
+    a mobile that did not opt out, else email). The row names no ticket (``ticket_id`` empty):
+    it is the follower's message, never part of the filer's data (export, ticket page)."""
+    rows = []
+    street = coarse_address(ticket.address)
+    for follower in active_followers(session, ticket):
+        if follower.notified_at is not None:
+            continue
+        if follower.mobile and not is_suppressed(session, follower.mobile):
+            channel, recipient = "sms", follower.mobile
+        elif follower.email:
+            channel, recipient = "email", follower.email
+        else:
+            continue
+        link = follower_stop_link(follower)
+        rendered = templates.render("follower_resolved", ticket, channel, street, link)
+        rows.append(add(session, None, "follower_resolved", channel, recipient, rendered, now))
+        follower.notified_at = now
+    return rows
 
 
 def _after_assignment(session: Session, ticket: Ticket, event: TicketEvent, now) -> None:

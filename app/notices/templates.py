@@ -401,7 +401,56 @@ def sla_alert(ticket: Ticket, clock: str, level: str, due_local: str) -> Rendere
     return _email(subject, [lead, details], tracking_link(ticket.code), _("Vea el seguimiento"))
 
 
+def follower_resolved(ticket: Ticket, channel: str, street: str | None, stop_link: str) -> Rendered:
+    """To a resident who follows a ticket someone else filed: public facts only (never its
+    code, which is the filer's secret, nor what the filer wrote), and the link to stop."""
+    topic = ticket.category.name
+    subject = _("Se resolvió el problema que usted sigue: %(topic)s", topic=topic)
+    new_request = f"{current_app.config['PUBLIC_BASE_URL']}/solicitudes/nueva"
+    if street:
+        lead = _(
+            "La %(m)s marcó como resuelta la solicitud de «%(topic)s» en %(street)s que usted "
+            "sigue.",
+            m=MUNICIPALITY,
+            topic=topic,
+            street=street,
+        )
+    else:
+        lead = _(
+            "La %(m)s marcó como resuelta la solicitud de «%(topic)s» que usted sigue.",
+            m=MUNICIPALITY,
+            topic=topic,
+        )
+    if channel == "sms":
+        text = _(
+            "%(m)s: se resolvio %(topic)s que usted sigue. Si sigue el problema haga una nueva "
+            "solicitud. No seguir: %(link)s",
+            m=MUNICIPALITY,
+            topic=sms_text.to_gsm(topic),
+            link=stop_link,
+        )
+        return Rendered(subject, text)
+    return _email(
+        subject,
+        [
+            _("Hola:"),
+            lead,
+            _("Si el problema sigue, puede hacer una nueva solicitud."),
+        ],
+        new_request,
+        _("Hacer una nueva solicitud"),
+        (
+            (
+                _("No le enviaremos más avisos de esta solicitud. Si no quiere seguirla:"),
+                stop_link,
+                _("Dejar de seguir"),
+            ),
+        ),
+    )
+
+
 TEMPLATES = {
+    "follower_resolved": follower_resolved,
     "received": received,
     "info_requested": info_requested,
     "public_reply": public_reply,

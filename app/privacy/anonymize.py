@@ -19,7 +19,8 @@ What it replaces:
 - survey comments (and the same words kept with the attention survey's scores);
   inbound SMS from their numbers or about their tickets (body and number);
   notifications of their tickets (recipient, subject, bodies, provider error text);
-- the values in their change history.
+- the values in their change history;
+- the mobile and email with which they follow tickets of others (``ticket_followers``).
 
 Kept on purpose: the ticket code and public id, the public summary staff approved, staff text,
 the access trail (it names the person by id, never by value), and the SMS opt-out list (it
@@ -48,10 +49,12 @@ from app.models import (
     Ticket,
     TicketContact,
     TicketEvent,
+    TicketFollower,
     utcnow,
 )
 from app.tickets.access_log import record_access
 from app.tickets.errors import N_, InvalidTransition, NotFound, ValidationFailed
+from app.tickets.followers import clear
 from app.tickets.lifecycle import WITHDRAWN_NOTE
 from app.tickets.permissions import Actor, require
 from app.tickets.publication import coarse_address, coarse_coordinate
@@ -285,6 +288,23 @@ def _their_tickets(
     )
 
 
+def forget_followers(
+    session: Session, identifiers: dict[str, set[str]], now: datetime, counts: Counter
+) -> None:
+    """The tickets of others the person follows: their mobile and email are cleared (they are
+    told nothing more)."""
+    conditions = [
+        getattr(TicketFollower, kind).in_(sorted(identifiers[kind]))
+        for kind in ("mobile", "email")
+        if identifiers[kind]
+    ]
+    if not conditions:
+        return
+    for follower in session.scalars(select(TicketFollower).where(or_(*conditions))):
+        clear(follower, now)
+        counts["ticket_followers"] += 1
+
+
 def _redact_history(
     session: Session, person: Contact, redaction: Redaction, counts: Counter
 ) -> None:
@@ -326,6 +346,7 @@ def anonymize_person(
     counts: Counter = Counter()
     redact_tickets(session, tickets, redaction, now, counts)
     redact_messages(session, now, counts, senders=sorted(identifiers["mobile"]))
+    forget_followers(session, identifiers, now, counts)
     _redact_history(session, person, redaction, counts)
     held = [field for field in IDENTITY_FIELDS if getattr(person, field)]
     person.name = REDACTED if person.name else None

@@ -11,7 +11,7 @@ are listed apart (``unjoined``), for the officer to judge, and never exported wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -27,6 +27,7 @@ from app.models import (
     Ticket,
     TicketContact,
     TicketEvent,
+    TicketFollower,
 )
 from app.tickets.access_log import known_identifiers, person_trail, record_access
 from app.tickets.errors import NotFound, ValidationFailed
@@ -108,6 +109,8 @@ class Dossier:
     suppressions: list[SmsSuppression]
     ratings: list[SatisfactionRating]
     trail: list[AccessLogEntry]
+    # Tickets of others the person follows (their mobile or email, never the ticket's code).
+    followers: list[TicketFollower] = field(default_factory=list)
 
     @property
     def ticket_contacts(self) -> list[TicketContact]:
@@ -162,8 +165,16 @@ def gather(session: Session, person: Contact) -> Dossier:
         .where(SatisfactionRating.ticket_id.in_(ticket_ids))
         .order_by(SatisfactionRating.id)
     )
+    emails = sorted(value for kind, value in known if kind == "email") or [""]
+    followers = session.scalars(
+        select(TicketFollower)
+        .where(or_(TicketFollower.mobile.in_(mobiles), TicketFollower.email.in_(emails)))
+        .options(selectinload(TicketFollower.ticket).selectinload(Ticket.category))
+        .order_by(TicketFollower.id)
+    )
     return Dossier(
         person=person,
+        followers=list(followers),
         changes=history(session, person),
         tickets=tickets,
         events=list(events),

@@ -24,6 +24,7 @@ from app.tickets.codes import display
 from app.tickets.contacts import clean_name
 from app.tickets.errors import ValidationFailed
 from app.tickets.permissions import Actor, require
+from app.tickets.publication import coarse_address
 
 FORMAT = "conectados.persona"
 VERSION = 1
@@ -144,6 +145,19 @@ def document(dossier: Dossier, now: datetime | None = None) -> dict[str, Any]:
         "bajas_sms": [
             {"celular": s.mobile, "motivo": s.reason, "fecha": _when(s.created_at)}
             for s in dossier.suppressions
+        ],
+        "seguimientos": [
+            {
+                "tema": f.ticket.category.name,
+                "calle": coarse_address(f.ticket.address),
+                "celular": f.mobile,
+                "correo": f.email,
+                "version_consentimiento": f.consent_wording,
+                "desde": _when(f.created_at),
+                "avisado": _when(f.notified_at),
+                "dejo_de_seguir": _when(f.unsubscribed_at),
+            }
+            for f in dossier.followers
         ],
         "encuestas": [
             {

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import InboundSms, Notification, Ticket, utcnow
+from app.models import InboundSms, Notification, Ticket, TicketFollower, utcnow
 from app.privacy.anonymize import (
     anonymize_person,
     anonymize_ticket,
@@ -33,6 +33,7 @@ from app.privacy.anonymize import (
     redact_sms,
     start_redaction,
 )
+from app.tickets.followers import clear
 from app.tickets.lifecycle import FINAL_STATUSES
 from app.tickets.permissions import SYSTEM
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 PERSON_REASON = "Plazo de conservación cumplido ({years} años desde su última solicitud cerrada)"
 TICKET_REASON = "Plazo de conservación cumplido ({years} años desde el cierre de la solicitud)"
 SMS_REASON = "Plazo de conservación de SMS cumplido ({days} días)"
+FOLLOWER_REASON = "Plazo de conservación de quienes siguen una solicitud cumplido ({days} días)"
 NOTIFICATION_REASON = "Plazo de conservación de avisos cumplido ({days} días)"
 UNSENT = ("pending", "sending")
 
@@ -52,10 +54,11 @@ class Swept:
     held: int = 0
     sms: int = 0
     notifications: int = 0
+    followers: int = 0
 
     @property
     def anonymized(self) -> int:
-        return self.persons + self.tickets + self.sms + self.notifications
+        return self.persons + self.tickets + self.sms + self.notifications + self.followers
 
     def __add__(self, other: Swept) -> Swept:
         return Swept(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
@@ -63,7 +66,7 @@ class Swept:
     def __str__(self) -> str:
         return (
             f"persons={self.persons} tickets={self.tickets} held={self.held} "
-            f"sms={self.sms} notifications={self.notifications}"
+            f"sms={self.sms} notifications={self.notifications} followers={self.followers}"
         )
 
 
@@ -217,6 +220,33 @@ def sweep_notifications(
     return len(notifications)
 
 
+def sweep_followers(
+    session: Session, now: datetime, cutoff: datetime, days: int, limit: int
+) -> int:
+    """Followers' contacts (``ticket_followers``) once they were told of the resolution, or
+    their ticket closed, ``days`` ago (the period of notices: the same short-lived data)."""
+    followers = list(
+        session.scalars(
+            select(TicketFollower)
+            .join(Ticket, Ticket.id == TicketFollower.ticket_id)
+            .where(
+                TicketFollower.redacted_at.is_(None),
+                or_(TicketFollower.notified_at < cutoff, Ticket.closed_at < cutoff),
+            )
+            .order_by(TicketFollower.id)
+            .limit(limit)
+        )
+    )
+    if followers:
+        reason = FOLLOWER_REASON.format(days=days)
+        redaction = start_redaction(session, SYSTEM, "notifications", reason, now)
+        for follower in followers:
+            clear(follower, now)
+        redaction.counts = {"ticket_followers": len(followers)}
+        session.flush()
+    return len(followers)
+
+
 def sweep(
     session: Session,
     now: datetime | None = None,
@@ -231,4 +261,5 @@ def sweep(
     sms_cutoff = now - timedelta(days=sms_days)
     sms = sweep_sms(session, now, sms_cutoff, sms_days, batch)
     notifications = sweep_notifications(session, now, sms_cutoff, sms_days, batch)
-    return people + Swept(sms=sms, notifications=notifications)
+    followers = sweep_followers(session, now, sms_cutoff, sms_days, batch)
+    return people + Swept(sms=sms, notifications=notifications, followers=followers)

@@ -15,7 +15,7 @@ from app.photos.service import attach
 from app.photos.storage import photo_storage
 from app.photos.uploads import chosen_photos
 from app.public.opinion import opinion_qr, opinion_url
-from app.public.presenters import present
+from app.public.presenters import present, status_label
 from app.public.views import public_url, qr_svg
 from app.staff.blueprint import bp
 from app.staff.forms import CounterForm
@@ -34,11 +34,14 @@ from app.tickets import (
     open_ticket,
     require,
 )
+from app.tickets.area import check_in_area
 from app.tickets.codes import CodeError, display
 from app.tickets.consent import CONSENT_WORDING_VERSION
 from app.tickets.contacts import format_rut
+from app.tickets.nearby import Near, nearby_open
 from app.tickets.people import Matches, counter_matches
 from app.transaction import transaction
+from config.settings import settings
 
 
 def _prefill(form: CounterForm, person: Contact) -> None:
@@ -66,6 +69,8 @@ def _intake(form: CounterForm) -> TicketIntake:
         category_id=form.category.data,
         description=form.description.data,
         address=form.address.data,
+        lat=form.lat.data,
+        lon=form.lon.data,
         name=form.name.data,
         rut=form.rut.data,
         mobile=form.mobile.data,
@@ -108,7 +113,23 @@ def _focus(form: CounterForm, chosen: Contact | None, matches: Matches, searched
     return "buscar"
 
 
-def _show_counter(form: CounterForm, actor: Actor) -> tuple[str, int]:
+def possible_duplicates(form: CounterForm) -> list[Near] | None:
+    """Open tickets of the chosen category near the chosen point ("Posibles duplicados
+    cerca"); None until both are chosen (or when the point is outside: said on the field)."""
+    category_id, lat, lon = form.category.data, form.lat.data, form.lon.data
+    valid = {choice.value for choice in form.category.choices}
+    if category_id not in valid or lat is None or lon is None:
+        return None
+    try:
+        check_in_area(lat, lon)
+    except ValidationFailed as error:
+        if not form.lat.errors:
+            show_domain_error(form, error)
+        return None
+    return nearby_open(db.session, category_id, lat, lon, settings().nearby_radius_m)
+
+
+def _show_counter(form: CounterForm, actor: Actor, status: int | None = None) -> tuple[str, int]:
     """The counter: the search's candidates (and their trail row), the form as typed."""
     search = request.args.get("buscar", "").strip()
     matches, search_error = _matches(actor, search) if search else (Matches([], []), None)
@@ -120,7 +141,8 @@ def _show_counter(form: CounterForm, actor: Actor) -> tuple[str, int]:
             _prefill(form, chosen)
         elif search and not search_error and stdnum_rut.is_valid(search):
             form.rut.data = format_rut(stdnum_rut.compact(search))
-    status = 422 if request.method == "POST" or search_error else 200
+    if status is None:
+        status = 422 if request.method == "POST" or search_error else 200
     keywords = {
         c.id: c.keywords
         for group in grouped_categories(db.session, include_triage=True).values()
@@ -141,6 +163,9 @@ def _show_counter(form: CounterForm, actor: Actor) -> tuple[str, int]:
         format_rut=format_rut,
         volver=request.full_path if request.method == "GET" else url_for("staff.counter"),
         **panel_context(form.category.data if _known(form.category.data) else None),
+        duplicates=possible_duplicates(form) if form.is_submitted() else None,
+        radius=settings().nearby_radius_m,
+        status_label=status_label,
     )
     return html, status  # the boundary commits the search's access-trail row
 
@@ -176,6 +201,9 @@ def counter():
         # Without JavaScript: the category was chosen, the page comes back with its protocol
         # and the form as typed (nothing filed, no errors shown yet).
         return _show_protocol(form, actor)
+    if form.is_submitted() and request.form.get("revisar"):
+        # "Buscar duplicados cerca": nothing is filed, everything typed is kept.
+        return _show_counter(form, actor, status=200)
     valid = form.validate_on_submit()
     images = chosen_photos(form.photos) if request.method == "POST" else []
     problems = intake_problems(db.session, _intake(form)) if form.is_submitted() else []

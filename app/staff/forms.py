@@ -25,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms import choices
+from app.forms import LATITUDES, LONGITUDES, CoordinateField, choices
 from app.inputs import bounded_int
 from app.photos.uploads import photos_field
 from app.tickets.consent import COUNTER_CONSENT_TEXT
@@ -102,12 +102,35 @@ class CounterForm(FlaskForm):
         ],
     )
     address = StringField(_l("Dirección o lugar"), validators=[Optional(), Length(max=300)])
+    lat = CoordinateField(
+        _l("Latitud (opcional)"),
+        LATITUDES,
+        _l("Escriba la latitud como número entre -56 y -17, por ejemplo -33,4853."),
+        description=_l("Con coma o punto, por ejemplo -33,4853."),
+        validators=[Optional()],
+    )
+    lon = CoordinateField(
+        _l("Longitud (opcional)"),
+        LONGITUDES,
+        _l("Escriba la longitud como número entre -110 y -66, por ejemplo -70,5380."),
+        description=_l("Con coma o punto, por ejemplo -70,5380."),
+        validators=[Optional()],
+    )
     photos = photos_field()
 
     def validate_category(self, field):
         valid = {choice.value for choice in field.choices}
         if field.data not in valid:
             raise ValidationError(_l("Elija la categoría."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        lat, lon = self.lat, self.lon
+        if not (lat.errors or lon.errors) and (lat.data is None) != (lon.data is None):
+            missing = lon if lon.data is None else lat
+            missing.errors.append(_l("Indique latitud y longitud, o ninguna de las dos."))
+            valid = False
+        return valid
 
     def validate_rut_attested(self, field):
         if field.data and not self.rut.data:

@@ -30,6 +30,7 @@ from app.models import (
     Ticket,
     TicketContact,
     TicketEvent,
+    TicketFollower,
 )
 from app.models.practice import ALL, scope
 from app.tickets import lifecycle
@@ -48,6 +49,7 @@ _CHILDREN = (
     Redaction,
     Photo,
     TicketContact,
+    TicketFollower,
 )
 
 

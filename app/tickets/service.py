@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.models import CHANNELS, Category, Contact, StaffUser, Ticket, TicketEvent, utcnow
 from app.models.practice import in_practice
 from app.tickets import codes, lifecycle, reference, rights, sla
+from app.tickets.area import check_in_area
 from app.tickets.contacts import (
     given_contact,
     normalize_email,
@@ -142,6 +143,7 @@ def _check_location(intake: TicketIntake) -> None:
         raise ValidationFailed("La ubicación necesita latitud y longitud.", field="lat")
     if intake.lat is not None and not (-90 <= intake.lat <= 90 and -180 <= intake.lon <= 180):
         raise ValidationFailed("La ubicación no es válida.", field="lat")
+    check_in_area(intake.lat, intake.lon)
 
 
 def _validate_intake(session: Session, intake: TicketIntake) -> tuple[Category, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,55 +14,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.forms import LATITUDES, LONGITUDES, CoordinateField
 from app.inputs import bounded_int
 from app.photos.uploads import photos_field
 from app.tickets.consent import WEB_CONSENT_TEXT, WITHDRAWAL_HINT
 from app.tickets.service import MAX_DESCRIPTION
-
-# Loosely Chile, Easter Island included: a typo (a lost minus, a decimal comma read as a
-# thousands separator: -334853) lands outside and is named, instead of a point at sea.
-LATITUDES = (-56.0, -17.0)
-LONGITUDES = (-110.0, -66.0)
-_COORDINATE = re.compile(r"[+-]?\d{1,3}([.,]\d+)?")
-
-
-def parse_coordinate(text: str | None) -> float | None:
-    """``-33,4853`` (decimal comma, as Chileans write it) or ``-33.4853``; blank is None;
-    anything else is ValueError."""
-    text = (text or "").strip().replace(" ", "").replace("\u2212", "-")
-    if not text:
-        return None
-    if not _COORDINATE.fullmatch(text):
-        raise ValueError(text)
-    return float(text.replace(",", "."))
-
-
-class CoordinateField(StringField):
-    """A coordinate typed as text (``inputmode=decimal``): ``data`` is a float or None."""
-
-    def __init__(self, label, bounds: tuple[float, float], message, **kwargs):
-        super().__init__(label, **kwargs)
-        self.bounds = bounds
-        self.message = message
-        self.typed = ""
-
-    def process_formdata(self, valuelist):
-        self.typed = valuelist[0] if valuelist else ""
-        try:
-            self.data = parse_coordinate(self.typed)
-        except ValueError:
-            self.data = None
-            raise ValueError(self.message) from None
-        low, high = self.bounds
-        if self.data is not None and not low <= self.data <= high:
-            self.data = None
-            raise ValueError(self.message)
-
-    def _value(self) -> str:
-        if self.raw_data:  # what the person typed, as typed (a comma stays a comma)
-            return self.typed
-        return "" if self.data is None else str(self.data)
-
 
 NOTICES_YES, NOTICES_NO = "y", "n"
 
@@ -161,3 +115,7 @@ class NewRequestForm(FlaskForm):
             missing.errors.append(_l("Indique latitud y longitud, o ninguna de las dos."))
             valid = False
         return valid
+
+
+class FollowStopForm(FlaskForm):
+    """Stopping to follow a ticket asks for nothing but the click on the confirmation page."""

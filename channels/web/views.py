@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -16,7 +19,7 @@ from app.photos.uploads import chosen_photos, photo_location
 from app.public.access import proof_required
 from app.public.forms import ReplyForm
 from app.public.grants import browser_proof, may_act
-from app.public.presenters import present
+from app.public.presenters import present, status_label
 from app.public.views import EXPIRED, render_error_page, render_tracking
 from app.tickets import (
     RESIDENT,
@@ -30,12 +33,16 @@ from app.tickets import (
     resident_reply,
 )
 from app.tickets.access_codes import mask
+from app.tickets.area import area_geojson, check_in_area, service_area
 from app.tickets.codes import CodeError, display
 from app.tickets.consent import CONSENT_WORDING_VERSION
+from app.tickets.followers import by_token, follow, followable, unfollow
+from app.tickets.nearby import nearby_open
 from app.tickets.proof import REPLY
+from app.tickets.publication import coarse_address
 from app.transaction import transaction
 from channels.web.blueprint import bp
-from channels.web.forms import NewRequestForm
+from channels.web.forms import FollowStopForm, NewRequestForm
 from config.settings import settings
 
 
@@ -67,7 +74,110 @@ def _form_again(error: DomainError):
     form.category.choices = category_choices(db.session)
     form.validate()
     show_domain_error(form, error)
-    return render_template("web/new_request.html", form=form), 422
+    return _render_form(form, 422)
+
+
+def map_area() -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) of the service area: where the map opens."""
+    area = service_area()
+    return area.bounds() if area is not None else None
+
+
+def map_tiles() -> dict[str, str]:
+    knobs = settings()
+    return {"url": knobs.map_tile_url, "attribution": knobs.map_tile_attribution}
+
+
+@bp.app_context_processor
+def map_helpers() -> dict:
+    """The map of the web form and the counter (templates/_map.html)."""
+    return {"map_area": map_area, "map_tiles": map_tiles}
+
+
+@bp.get("/mapa/area.geojson")
+def service_area_geojson():
+    """The service area the map draws (its limit), public: the comuna's outline."""
+    area = service_area()
+    if area is None:
+        abort(404)
+    response = jsonify(area_geojson(area))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@dataclass(frozen=True)
+class NearbyReport:
+    """What a resident is shown of a report near theirs: public facts only (no code, no text,
+    no contact; the street without its number)."""
+
+    public_id: str
+    topic: str
+    status: str
+    filed: datetime
+    street: str | None
+    meters: int
+
+
+def nearby_reports(form: NewRequestForm) -> list[NearbyReport] | None:
+    """Open reports of the chosen topic near the chosen point; None when topic or place are
+    missing (or the point is outside the service area: its error goes on the field)."""
+    category_id, lat, lon = form.category.data, form.lat.data, form.lon.data
+    valid = {choice.value for choice in form.category.choices}
+    if category_id not in valid or lat is None or lon is None:
+        return None
+    try:
+        check_in_area(lat, lon)
+    except ValidationFailed as error:
+        show_domain_error(form, error)
+        return None
+    found = nearby_open(db.session, category_id, lat, lon, settings().nearby_radius_m, public=True)
+    return [
+        NearbyReport(
+            public_id=near.ticket.public_id,
+            topic=near.ticket.category.name,
+            status=status_label(near.ticket.status),
+            filed=near.ticket.created_at,
+            street=coarse_address(near.ticket.address),
+            meters=round(near.distance_m),
+        )
+        for near in found
+    ]
+
+
+def _render_form(form: NewRequestForm, status: int, *, reviewed: bool = False):
+    nearby = nearby_reports(form) if reviewed else None
+    return render_template(
+        "web/new_request.html",
+        form=form,
+        reviewed=reviewed,
+        nearby=nearby,
+        radius=settings().nearby_radius_m,
+    ), status
+
+
+def _follow(form: NewRequestForm):
+    """ "Es el mismo: seguir ese": the contact typed in the form follows that ticket."""
+    try:
+        ticket = followable(db.session, request.form.get("seguir"))
+        follower = follow(
+            db.session,
+            ticket,
+            mobile=form.mobile.data,
+            email=form.email.data,
+            consent=form.wants_notices,
+            consent_wording=CONSENT_WORDING_VERSION,
+        )
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _render_form(form, 422, reviewed=True)
+    return render_template(
+        "web/following.html",
+        topic=ticket.category.name,
+        street=coarse_address(ticket.address),
+        status=status_label(ticket.status),
+        filed=ticket.created_at,
+        channel="sms" if follower.mobile else "email",
+    )
 
 
 @bp.route("/solicitudes/nueva", methods=["GET", "POST"])
@@ -78,6 +188,11 @@ def new_request():
     form.category.choices = category_choices(db.session)
     if request.method == "POST" and form.website.data:
         abort(400)  # the honeypot was filled in: a bot, not a person
+    if form.is_submitted() and request.form.get("seguir"):
+        return _follow(form)
+    if form.is_submitted() and request.form.get("revisar"):
+        # "Revisar si ya lo reportaron": nothing is filed, everything typed is kept.
+        return _render_form(form, 200, reviewed=True)
     if form.is_submitted():
         # The form's checks and the domain's together: every problem on the first submit.
         form_ok = form.validate()
@@ -95,7 +210,30 @@ def new_request():
     else:
         form.category.data = preselected_category(db.session, request.args.get("categoria"))
     status = 422 if request.method == "POST" else 200
-    return render_template("web/new_request.html", form=form), status
+    return _render_form(form, status)
+
+
+@bp.route("/dejar-de-seguir/<token>", methods=["GET", "POST"])
+@limiter.limit(intake_limit, methods=["POST"])
+@transaction
+def stop_following(token: str):
+    """The link in a follower's notice: a confirmation page, then the follower is removed and
+    their contact forgotten (mail scanners open links: a GET changes nothing)."""
+    follower = by_token(db.session, token)
+    if follower is None:
+        abort(404)
+    form = FollowStopForm()
+    stopped = follower.unsubscribed_at is not None
+    if form.validate_on_submit():
+        unfollow(db.session, follower)
+        stopped = True
+    return render_template(
+        "web/stop_following.html",
+        form=form,
+        token=token,
+        stopped=stopped,
+        topic=follower.ticket.category.name,
+    )
 
 
 @bp.errorhandler(CSRFError)
@@ -106,7 +244,7 @@ def expired_form(error: CSRFError):
         form = NewRequestForm()
         form.category.choices = category_choices(db.session)
         form.form_errors.append(EXPIRED)
-        return render_template("web/new_request.html", form=form), 400
+        return _render_form(form, 400)
     if request.endpoint == "web.reply":
         try:
             ticket = get_by_code(db.session, request.view_args.get("code", ""))
