@@ -123,7 +123,6 @@ def test_review_with_javascript_places_the_pin(page, site, demo, make_ticket):
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_review_and_follow_without_javascript(browser, site, demo, make_ticket, width):
-    # axe-core on these two pages hangs in this harness (unresolved): checked by hand only.
     code, original_id = _nearby_original(demo, make_ticket)
     context = browser.new_context(
         locale="es-CL", viewport={"width": width, "height": 900}, java_script_enabled=False
@@ -150,5 +149,31 @@ def test_the_form_with_the_map_passes_axe(browser, site, demo, width, axe_check)
     page.goto(site + "/solicitudes/nueva")
     page.locator(".leaflet-container").wait_for()
     axe_check(page, f"form with the map at {width} px")
+    assert no_horizontal_scroll(page)
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_review_and_follow_pages_pass_axe(browser, site, demo, make_ticket, width, axe_check):
+    """axe-core is JavaScript: it runs in a context with JavaScript on (the flow without it is
+    tested above)."""
+    code, _ = _nearby_original(demo, make_ticket)
+    context = browser.new_context(locale="es-CL", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    _review(page, site)
+    assert "a 100 m" in page.content() and code not in page.content()
+    axe_check(page, f"nearby reports at {width} px")
+    assert no_horizontal_scroll(page)
+    page.fill("#email", "vecina@example.cl")
+    page.check("#consent-0")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Es el mismo: seguir ese").click()
+    assert "usted sigue esta solicitud" in page.content()
+    axe_check(page, f"following a request at {width} px")
+    assert no_horizontal_scroll(page)
+    token = demo.scalar(select(TicketFollower.token))
+    demo.rollback()  # no read transaction left open while the live server writes (SQLite)
+    page.goto(f"{site}/dejar-de-seguir/{token}")
+    axe_check(page, f"stop following at {width} px")
     assert no_horizontal_scroll(page)
     context.close()
