@@ -306,6 +306,9 @@ def test_follow_flow_end_to_end(client, demo, login):
     # Staff resolve the original: its resident and the follower are told.
     login(staff(demo, "agente@demo.penalolen.cl"))
     code = display(original.code)
+    page = client.get(f"/staff/tickets/{code}").get_data(as_text=True)
+    assert "1 vecino o vecina sigue esta solicitud" in page
+    assert "vecino@example.cl" not in page  # the number, never who (need to know)
     version = demo.scalar(select(Ticket.version).where(Ticket.id == original.id))
     client.post(f"/staff/tickets/{code}", data={"action": "take", "version": version})
     demo.expire_all()

@@ -49,6 +49,7 @@ from app.tickets import (
 from app.tickets.access_log import contact_shown
 from app.tickets.codes import CodeError, display
 from app.tickets.contacts import format_rut
+from app.tickets.followers import follower_count
 from app.tickets.lifecycle import STAFF_ACTIONS
 from app.tickets.nearby import reported_nearby
 from app.tickets.permissions import allowed_actions, can_be_assignee, is_blocked
@@ -159,6 +160,7 @@ def render_ticket(
         photos=photo_service.of_ticket(db.session, ticket.id),
         may_publish=may(actor, "summarize", ticket) and not ticket.category.sensitive,
         nearby=reported_nearby(db.session, ticket),
+        followers=follower_count(db.session, ticket),
         volver=url_for("staff.ticket_page", code=display(ticket.code)),
         **panel_context(ticket.category_id),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Category, Ticket, TicketFollower, utcnow
@@ -109,6 +109,20 @@ def unfollow(session: Session, follower: TicketFollower, now: datetime | None = 
     clear(follower, now)
     session.flush()
     return True
+
+
+def follower_count(session: Session, ticket: Ticket) -> int:
+    """How many residents follow the ticket (staff see the number, never who: need to know)."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                TicketFollower.ticket_id == ticket.id,
+                TicketFollower.unsubscribed_at.is_(None),
+                TicketFollower.redacted_at.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def active_followers(session: Session, ticket: Ticket) -> list[TicketFollower]:
