@@ -38,6 +38,7 @@ def settings(database_url: str, redis_url: str, twilio: FakeTwilio) -> dict[str,
         "TWILIO_FROM": "+56222222222",
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         "NOTIFY_RELAY_GRACE_SECONDS": "0",
+        "SECRET_KEY": "bench-secret-key-not-for-production-use",
     }
 
 
@@ -80,6 +81,8 @@ def one_round(
             )
         enqueue_seconds = time.perf_counter() - started
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"]
+    if os.environ.get("BENCH_PROFILE"):  # a cProfile of each worker, for pstats
+        command[1:1] = ["-m", "cProfile", "-o", f"{os.environ['BENCH_PROFILE']}.{time.time_ns()}"]
     if not fork:
         command.append("--no-fork")
     started = time.perf_counter()
@@ -89,7 +92,7 @@ def one_round(
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
         )
         for _ in range(workers)
     ]
@@ -115,6 +118,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument(
+        "--no-forking", action="store_true", help="skip the forking worker's row (slow)"
+    )
+    parser.add_argument(
         "--workers", type=int, nargs="*", default=[1], help="--no-fork workers at once (1 2 4)"
     )
     args = parser.parse_args()
@@ -139,7 +145,8 @@ def main() -> int:
         )
         with app.app_context():
             upgrade()
-        for fork, workers in [(True, 1)] + [(False, n) for n in args.workers]:
+        shapes = [] if args.no_forking else [(True, 1)]
+        for fork, workers in shapes + [(False, n) for n in args.workers]:
             results = [one_round(app, env, args.count, fork, workers) for _ in range(args.runs)]
             floor = sorted(r[0] for r in results)[len(results) // 2]
             rate = sorted(r[1] for r in results)[len(results) // 2]
