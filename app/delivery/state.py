@@ -55,8 +55,16 @@ def _due(now: datetime):
 
 def claim(session: Session, notification_id: int, now: datetime | None = None) -> bool:
     """Atomically take a due pending row for delivery. Only one caller ever gets True."""
+    return claim_row(session, notification_id, now) is not None
+
+
+def claim_row(
+    session: Session, notification_id: int, now: datetime | None = None
+) -> Notification | None:
+    """``claim`` that also loads the claimed row (``RETURNING``: no SELECT after it). Only one
+    caller ever gets the row; the claim is not visible to others until the caller commits."""
     now = now or utcnow()
-    result = session.execute(
+    return session.scalars(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -69,9 +77,9 @@ def claim(session: Session, notification_id: int, now: datetime | None = None) -
             claimed_at=now,
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+        .returning(Notification)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()
 
 
 def _from_sending(session: Session, notification_id: int, now: datetime, **values) -> bool:
