@@ -1,6 +1,7 @@
 """What residents and staff are told, through which channel, and that each message reaches the
 (fake) provider exactly once: real rows, the real twilio client and smtplib, fake servers."""
 
+import logging
 import time
 from datetime import timedelta
 
@@ -76,8 +77,10 @@ def test_no_consent_no_messages(session, make_ticket, agent_for, providers):
 
 
 def test_asking_the_resident_for_details_texts_them_within_two_segments(
-    session, make_ticket, agent_for, providers
+    session, make_ticket, agent_for, providers, caplog
 ):
+    caplog.set_level(logging.DEBUG, logger="twilio")
+    caplog.set_level(logging.INFO)
     twilio, _ = providers
     ticket = make_ticket(mobile=MOBILE, email=EMAIL, consent_notify=True)
     question = "¿En qué dirección exacta está el poste? Indique un número de casa cercano."
@@ -93,6 +96,8 @@ def test_asking_the_resident_for_details_texts_them_within_two_segments(
     # The link is the resident's own: signed for this ticket, to answer (app/tickets/proof.py).
     assert "http://testserver/a/" in message["Body"]
     assert sms_text.segments(message["Body"]) <= 2
+    # The twilio client's own INFO lines would carry the number and the text: kept out.
+    assert not [r for r in caplog.records if r.name.startswith("twilio") and r.levelno < 30]
     [row] = rows(session, "info_requested")
     assert row.status == "sent" and row.provider_id == message["sid"]
     # The web receipt went by email (SMS residents get their code in the SMS reply instead).
