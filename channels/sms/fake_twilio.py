@@ -148,6 +148,10 @@ class FakeTwilio:
 class _Handler(BaseHTTPRequestHandler):
     """Answers as Twilio would, as the fake (``server.fake``) is told to."""
 
+    # HTTP/1.1 like Twilio's API: the client's connection is kept alive between messages
+    # (every answer carries its Content-Length).
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args) -> None:  # quiet
         pass
 
