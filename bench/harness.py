@@ -54,7 +54,9 @@ def scratch_database(server_url: str | None = None) -> Iterator[str]:
             "postgresql://", "postgresql+psycopg://"
         )
     )
-    name = f"conectados_bench_{secrets.token_hex(4)}"
+    # BENCH_DB_PREFIX: several people benchmarking on one server keep to their own names.
+    prefix = os.environ.get("BENCH_DB_PREFIX", "conectados_bench")
+    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
