@@ -216,8 +216,8 @@ def helpdesk(tickets: int):
         )
         facts = json.loads(setup.stdout)
         print(
-            f"helpdesk: {tickets:,} tickets generated in {facts['seconds']} s; ANALYZE done; "
-            f"autovacuum on this server: {facts['autovacuum']}"
+            f"helpdesk: {tickets:,} tickets generated in {facts['seconds']} s; "
+            f"VACUUM ANALYZE done; autovacuum on this server: {facts['autovacuum']}"
         )
         port = free_port()
         command = [str(VENV / "bin" / "gunicorn"), "--workers", "2"]
