@@ -77,7 +77,8 @@ SHAPES = [
     ("API list, first page",
      ("GET", "/api/v1/tickets", "api"), ("GET", "/api/tickets/", "api")),
 ]  # fmt: skip
-WARM_UP = 4  # requests per shape before wrk: both workers have rendered it
+WARM_UP = 2  # requests per shape before wrk: both workers have rendered it
+SINGLE: dict[tuple[str, str], float] = {}  # (side tag, shape) -> ms of the last warm-up request
 FLOORS = {"GET": ("GET", "/ping", None), "POST": ("POST", "/ping", "post")}
 
 
@@ -126,7 +127,7 @@ def cookie(headers: list[tuple[str, str]], name: str) -> str | None:
 
 def request(base: str, method: str, path: str, body=None, headers=None):
     host = urllib.parse.urlsplit(base)
-    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=300)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -273,7 +274,9 @@ def scenarios(server: dict, side: int, folder: Path, tag: str) -> dict[str, tupl
             body = "x=1"
         path = path.format(**{k: v for k, v in server.items() if isinstance(v, str | int)})
         for _ in range(WARM_UP):
+            started = time.perf_counter()
             status, _, answer = request(server["base"], method, path, body, headers)
+            SINGLE[(tag, label)] = (time.perf_counter() - started) * 1000
             if not 200 <= status < 300:
                 raise RuntimeError(f"{server['base']}{path} answered {status}: {answer[:300]}")
         out[label] = (server["base"] + path, lua(folder, f"{tag}{n}", method, headers, body))
@@ -312,6 +315,8 @@ def report(results: dict[str, dict[str, list]], args) -> int:
                 else "n/a"
             )
             errors = f" ({result.errors} err)" if result.errors else ""
+            single = SINGLE.get((side[0], label))
+            errors += f" [1 req: {single:,.0f} ms]" if single is not None else ""
             row += [
                 f"{result.requests_per_second:.1f}{errors}",
                 f"{floor.requests_per_second:.0f}",
@@ -323,7 +328,8 @@ def report(results: dict[str, dict[str, list]], args) -> int:
             f"Conectados beside django-helpdesk 2.6.1 at {args.tickets:,} tickets each: req/s, "
             f"median of {args.runs} run(s) x {args.seconds:.0f} s, {args.connections} "
             f"connections, gunicorn 2 sync workers each, Postgres; ratio = shape / its own "
-            f"server's constant floor (GET or POST /ping)",
+            f"server's constant floor (GET or POST /ping); [1 req] = one request alone, "
+            f"before wrk; err = wrk errors (5 s timeout, non-2xx)",
             ["shape", "Conectados req/s", "floor", "ratio", "helpdesk req/s", "floor", "ratio"],
             rows,
         )
