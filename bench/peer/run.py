@@ -376,7 +376,7 @@ def main() -> int:
             for label, (url, _) in plan.items():
                 print(f"{side}: {label}: {url}", file=sys.stderr)
         results = measure(plans, args)
-    status = report(results, args)
+        status = report(results, args)  # before the servers stop: a busy one may not at once
     print(f"\n(whole run: {time.perf_counter() - started:.0f} s)")
     return status
 
