@@ -288,6 +288,20 @@ def scenarios(server: dict, side: int, folder: Path, tag: str) -> dict[str, tupl
     return out
 
 
+def drain(base_parts: list[str], limit: float = 180) -> None:
+    """Wait until the server answers its floor in under a second: a slow shape leaves requests
+    queued in the sync workers after wrk stops, and they must not eat the next shape's time."""
+    base = "/".join(base_parts)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        with contextlib.suppress(OSError):
+            request(base, "GET", "/ping")
+            if time.perf_counter() - started < 1:
+                return
+        time.sleep(0.5)
+
+
 def measure(plans: dict[str, dict], args) -> dict[str, dict[str, list]]:
     results = {side: {label: [] for label in plan} for side, plan in plans.items()}
     for run in range(args.runs):
@@ -296,6 +310,7 @@ def measure(plans: dict[str, dict], args) -> dict[str, dict[str, list]]:
                 results[side][label].append(
                     wrk(url, seconds=args.seconds, connections=args.connections, script=script)
                 )
+                drain(url.split("/", 3)[:3])
         print(f"run {run + 1} of {args.runs} done", file=sys.stderr, flush=True)
     return results
 
