@@ -123,7 +123,11 @@ def serving(command: list[str], env: dict[str, str], port: int, log: Path | None
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(10)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:  # a worker still busy with a slow request
+            process.kill()
+            process.wait(10)
 
 
 def gunicorn(env: dict[str, str], port: int, workers: int = 2):
