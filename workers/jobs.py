@@ -80,12 +80,11 @@ def deliver_notification(notification_id: int) -> str:
     looked up at Twilio before it is sent again, and an email goes out again with the same
     Message-ID, counted in ``resends``."""
     session = db.session
-    # The claim loads the row (no SELECT after it); the opt-out and block checks run in the
-    # claim's transaction, so a refused row is claimed and marked in one commit.
-    notification = state.claim_row(session, notification_id)
-    if notification is None:
+    if not state.claim(session, notification_id):
         session.rollback()
         return "skipped"  # someone else has it, it is done, or it is not due yet
+    session.commit()  # the claim is visible before anything leaves the machine
+    notification = session.get(Notification, notification_id)
     if notification.channel == "sms" and is_suppressed(session, notification.recipient):
         state.mark_suppressed(session, notification_id, "number opted out")
         session.commit()
@@ -94,9 +93,6 @@ def deliver_notification(notification_id: int) -> str:
         state.mark_suppressed(session, notification_id, "person blocked", error_kind="blocked")
         session.commit()
         return "blocked"
-    # The claim is visible before anything leaves the machine. This commit keeps the values
-    # the row was claimed with instead of reading it again (nobody else may change it now).
-    _commit_keeping_loaded(session)
     try:
         accepted = _already_accepted(notification) if notification.outcome_unknown else None
         if accepted is None:
@@ -115,16 +111,6 @@ def deliver_notification(notification_id: int) -> str:
             log.exception("unexpected error delivering notification %s", notification_id)
         return _retry(notification, exc)
     return _record_sent(notification_id, *accepted)
-
-
-def _commit_keeping_loaded(session) -> None:
-    real = session() if callable(session) else session  # the scoped session's Session
-    before = real.expire_on_commit
-    real.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        real.expire_on_commit = before
 
 
 def _send(notification: Notification) -> tuple[str | None, str | None]:

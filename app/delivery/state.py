@@ -55,16 +55,8 @@ def _due(now: datetime):
 
 def claim(session: Session, notification_id: int, now: datetime | None = None) -> bool:
     """Atomically take a due pending row for delivery. Only one caller ever gets True."""
-    return claim_row(session, notification_id, now) is not None
-
-
-def claim_row(
-    session: Session, notification_id: int, now: datetime | None = None
-) -> Notification | None:
-    """``claim`` that also loads the claimed row (``RETURNING``: no SELECT after it). Only one
-    caller ever gets the row; the claim is not visible to others until the caller commits."""
     now = now or utcnow()
-    return session.scalars(
+    result = session.execute(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -77,9 +69,9 @@ def claim_row(
             claimed_at=now,
             updated_at=now,
         )
-        .returning(Notification)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).one_or_none()
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def _from_sending(session: Session, notification_id: int, now: datetime, **values) -> bool:
