@@ -95,8 +95,13 @@ def redis_url() -> str | None:
     base = ENV_REDIS_URL.rsplit("/", 1)[0] if ENV_REDIS_URL.count("/") > 2 else ENV_REDIS_URL
     # Parallel workers (``bin/test --fast`` runs pytest-xdist's ``gw0``, ``gw1``, …) each flush
     # their own db number after every test, so they must never share one.
+    # TEST_REDIS_DB picks the first number, for runs side by side on one Redis.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    number = int(worker[2:]) + 1 if worker.startswith("gw") else secrets.randbelow(14) + 1
+    first = os.environ.get("TEST_REDIS_DB")
+    if worker.startswith("gw"):
+        number = int(first or 1) + int(worker[2:])
+    else:
+        number = int(first) if first else secrets.randbelow(14) + 1
     return f"{base.rstrip('/')}/{number}"
 
 
