@@ -41,6 +41,26 @@ os.environ.setdefault("APP_ENV", "development")
 DEMO = DemoSnapshot()
 
 
+def _cheap_demo_password_hash() -> str:
+    """The demo staff's password hashed with few rounds: logging in through the form (tests and
+    browsers do it over 40 times) costs 0.1 s a time with the real scrypt hash. What the app
+    stores for a password it sets itself is tested with the real hash."""
+    from werkzeug.security import generate_password_hash
+
+    from app.demo import DEMO_PASSWORD
+
+    return generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_passwords_hash_cheaply() -> Iterator[None]:
+    from app import demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "_demo_password_hash", _cheap_demo_password_hash)
+        yield
+
+
 def pytest_collection_modifyitems(config, items):  # noqa: ARG001
     """Markers by kind, so ``bin/test --fast`` can leave the slow kinds out (CI runs them all):
     ``browser`` (Chromium), ``bench`` (benchmark smoke runs), ``faults`` (injected failures),
@@ -82,7 +102,10 @@ def database_url() -> Iterator[str]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
     else:
-        with tempfile.TemporaryDirectory() as tmp:
+        # In memory-backed /dev/shm where there is one: the commits' fsyncs cost the SQLite
+        # suite about a tenth of its time. Durability is not what these tests test.
+        shm = Path("/dev/shm")  # noqa: S108 - a private directory is made inside it
+        with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as tmp:
             yield f"sqlite:///{Path(tmp) / 'test.db'}"
 
 
