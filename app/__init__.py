@@ -36,7 +36,7 @@ class ConectadosFlask(Flask):
 
 
 def _real_tickets_only() -> None:
-    from app.models.practice import REAL, set_request_scope
+    from app.models.practice import REAL, set_request_scope  # not at the top: see create_app
 
     set_request_scope(REAL)
 

@@ -6,6 +6,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from app.database import db as db  # defined with its session class and engine hooks
 from config.settings import settings
@@ -32,9 +34,6 @@ def quick_redis_options(timeout: float) -> dict:
     """Options for a Redis client in the request path: a frozen Redis (connects, never answers)
     costs at most ``timeout`` per call, with no retries (redis-py retries ten times by default,
     which turned a frozen Redis into 5–15 s for a resident). Callers fail open."""
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
     return {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
 
@@ -70,6 +71,4 @@ def in_span(column, span: Period) -> list[ColumnElement[bool]]:
 
 
 def local_today(now: datetime, timezone: str) -> date:
-    from zoneinfo import ZoneInfo
-
     return now.astimezone(ZoneInfo(timezone)).date()
