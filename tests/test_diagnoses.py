@@ -241,6 +241,24 @@ def test_transparency_shows_aggregates_only(client, demo, app, monkeypatch):
     assert "Más sillas" not in page and "Texto que no se publica" not in page
 
 
+def test_a_hidden_group_cannot_be_worked_out_from_the_other_rows(client, demo):
+    """6 answers at the counter and 2 on the web, all about one unit: the unit's row gives the
+    total, so publishing the counter's average would give away the web's two answers."""
+    seed_answers(demo, count=6)  # overall 4, 5, 4, 5, 4, 5
+    for _ in range(2):
+        from app.diagnoses.external import record_open_answer
+
+        record_open_answer(demo, "web", 1, 1, 1, 1, None, department_code="DOP")
+    demo.commit()
+    page = client.get("/transparencia").get_data(as_text=True)
+    channels = page.split('id="encuesta-canal"')[1].split("</table>")[0]
+    assert "4,5" not in channels  # the counter's average, which would reveal the web's 1
+    assert channels.count("Menos de 5 respuestas") == 1  # the web
+    assert channels.count("dejaría calcular el promedio") == 1  # the counter, hidden with it
+    units = page.split('id="encuesta-unidad"')[1].split("</table>")[0]
+    assert "3,6" in units  # the unit's 8 answers: (27 + 2) / 8, a group of 8 is published
+
+
 def test_heads_see_results_and_tag_open_answers_into_themes(client, demo, login):
     seed_answers(demo, count=6)
     login(staff(demo, "jefatura@demo.penalolen.cl"))

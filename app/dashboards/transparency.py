@@ -67,6 +67,7 @@ def transparency():
     # The attention survey, aggregated (never the open answers), over the same 12 months and
     # the current month; groups under DIAGNOSIS_MIN_GROUP answers show their count only.
     attention = external.results(db.session, found.year.first, today)
+    min_group = current_app.config["DIAGNOSIS_MIN_GROUP"]
     units = focused_units(db.session)
     initiatives = initiatives_of(db.session, [unit.id for unit in units])
     return cacheable(
@@ -78,7 +79,9 @@ def transparency():
                 today=today,
                 attention=attention,
                 channel_label=channel_label,
-                min_group=current_app.config["DIAGNOSIS_MIN_GROUP"],
+                min_group=min_group,
+                shown_channels=external.published([s for _, s in attention.by_channel], min_group),
+                shown_units=external.published(attention.by_unit, min_group),
             )
         )
     )

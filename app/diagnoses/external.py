@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from app.diagnoses.internal import suppressed_groups
 from app.models import AttentionAnswer, Category, Department, SurveyTheme, utcnow
 from app.tickets.errors import NotFound, ValidationFailed
 from app.tickets.survey import MAX_COMMENT, check_score, local_day
@@ -164,6 +165,13 @@ class Results:
     themes: list[tuple[str, int]]  # (theme, open answers), most frequent first
     open_answers: int
     untagged: int
+
+
+def published(groups: list[Scores], min_group: int) -> set[str]:
+    """The labels of the groups whose averages may be published: each of ``min_group`` answers
+    or more, and the hidden ones together too, since a hidden group's average could otherwise
+    be worked out from the others and the total (any table over the same answers gives it)."""
+    return suppressed_groups({group.label: group.answers for group in groups}, min_group)
 
 
 def results(session: Session, first: date, last: date, department_id: int | None = None) -> Results:
