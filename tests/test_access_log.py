@@ -125,6 +125,33 @@ def _focus_changes(client, session):
         assert client.post(f"/staff/admin/unidades/{unit.id}", data=data).status_code == 303
 
 
+QUESTIONNAIRE = {
+    "title": "Diagnóstico interno 2026",
+    "opens_on": "2026-11-23",
+    "closes_on": "2026-11-30",
+    "scale_questions": "Las herramientas me sirven",
+    "open_questions": "¿Qué cambiaría?",
+}
+
+
+def _diagnosis_changes(client, session):
+    """A staff questionnaire opened, its dates moved and closed; a protocol's new version."""
+    from app.models import Category, StaffQuestionnaire
+
+    new = client.post("/staff/admin/diagnostico-interno/nuevo", data=QUESTIONNAIRE)
+    assert new.status_code == 303
+    questionnaire = session.scalar(select(StaffQuestionnaire))
+    edited = {**QUESTIONNAIRE, "closes_on": "2026-12-04"}
+    url = f"/staff/admin/diagnostico-interno/{questionnaire.id}"
+    assert client.post(url, data=edited).status_code == 303
+    assert client.post(url, data=edited).status_code == 303  # saved again unchanged: no row
+    assert client.post(f"{url}/cerrar").status_code == 303
+    pothole = session.scalar(select(Category).where(Category.code == "bache"))
+    body = {"protocol-body": "Pregunte la dirección exacta y si hay riesgo para peatones."}
+    assert client.post(f"/staff/admin/categorias/{pothole.id}/protocolo", data=body).status_code
+    return pothole
+
+
 def _staff(session, email):
     from app.models import StaffUser
 
@@ -384,6 +411,34 @@ def _csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text[1:])))
 
 
+def test_questionnaire_and_protocol_edits_are_admin_changes(client, demo, login):
+    admin = login(_staff(demo, ADMIN))
+    before = len(_entries(demo))
+    pothole = _diagnosis_changes(client, demo)
+    rows = _entries(demo)[before:]
+    assert all(r.actor_id == admin.id and r.page.startswith("staff.admin") for r in rows)
+    questions = ["Las herramientas me sirven", "¿Qué cambiaría?"]
+    assert [(r.kind, r.target, (r.detail or {}).get("changes")) for r in rows] == [
+        (
+            "questionnaire_created",
+            "Diagnóstico interno 2026",
+            {
+                "title": [None, "Diagnóstico interno 2026"],
+                "opens_on": [None, "2026-11-23"],
+                "closes_on": [None, "2026-11-30"],
+                "questions": [None, questions],
+            },
+        ),
+        (
+            "questionnaire_changed",
+            "Diagnóstico interno 2026",
+            {"closes_on": ["2026-11-30", "2026-12-04"]},
+        ),
+        ("questionnaire_closed", "Diagnóstico interno 2026", None),
+        ("protocol_published", pothole.name, {"version": [1, 2]}),
+    ]
+
+
 @pytest.mark.parametrize("email", [CLERK, "agente@demo.penalolen.cl", "jefatura@demo.penalolen.cl"])
 def test_only_admins_read_the_trail(client, demo, login, email):
     login(_staff(demo, email))
@@ -410,6 +465,7 @@ def test_admins_read_the_trail_in_words_and_every_kind_is_there(client, demo, lo
     )
     assert anonymized.status_code == 303
     _focus_changes(client, demo)
+    _diagnosis_changes(client, demo)
 
     page = client.get("/staff/admin/accesos")
     html = page.get_data(as_text=True)

@@ -27,6 +27,7 @@ from app.models import AttentionAnswer, Department, StaffQuestionnaire, utcnow
 from app.public.presenters import channel_label
 from app.staff.blueprint import bp
 from app.tickets import Actor, DomainError, may
+from app.tickets.access_log import record_admin_change
 from app.tickets.survey import local_day
 from app.transaction import transaction
 
@@ -230,6 +231,22 @@ def _questionnaire_form(questionnaire: StaffQuestionnaire | None) -> Questionnai
     return form
 
 
+def _actor() -> Actor:
+    return Actor.staff(current_user)
+
+
+def _as_fields(questionnaire: StaffQuestionnaire | None) -> dict:
+    """What the admin change log compares (dates as text, the questions' wording)."""
+    if questionnaire is None:
+        return {}
+    return {
+        "title": questionnaire.title,
+        "opens_on": questionnaire.opens_on.isoformat(),
+        "closes_on": questionnaire.closes_on.isoformat(),
+        "questions": [q.text for q in questionnaire.questions],
+    }
+
+
 def _edit(questionnaire: StaffQuestionnaire | None):
     form = _questionnaire_form(questionnaire)
     if form.validate_on_submit():
@@ -237,14 +254,25 @@ def _edit(questionnaire: StaffQuestionnaire | None):
             questions = internal.parse_questions(
                 form.scale_questions.data, form.open_questions.data
             )
-            internal.save_questionnaire(
+            fields = {
+                "title": form.title.data.strip(),
+                "opens_on": form.opens_on.data.isoformat(),
+                "closes_on": form.closes_on.data.isoformat(),
+                "questions": [text for _kind, text in questions],
+            }
+            before = _as_fields(questionnaire)
+            saved = internal.save_questionnaire(
                 db.session,
                 questionnaire,
-                form.title.data.strip(),
+                fields["title"],
                 form.opens_on.data,
                 form.closes_on.data,
                 questions,
             )
+            changes = {k: [before.get(k), v] for k, v in fields.items() if before.get(k) != v}
+            if changes:
+                kind = "questionnaire_created" if questionnaire is None else "questionnaire_changed"
+                record_admin_change(db.session, _actor(), kind, saved.title, changes)
         except DomainError as refused:
             db.session.rollback()
             show_domain_error(form, refused)
@@ -278,7 +306,9 @@ def admin_questionnaire_edit(questionnaire_id: int):
 @transaction
 def admin_questionnaire_close(questionnaire_id: int):
     questionnaire = db.session.get(StaffQuestionnaire, questionnaire_id) or abort(404)
-    questionnaire.closed = True
+    if not questionnaire.closed:
+        questionnaire.closed = True
+        record_admin_change(db.session, _actor(), "questionnaire_closed", questionnaire.title)
     flash(_("Cuestionario cerrado: ya no recibe respuestas."))
     return redirect(url_for("staff.admin_questionnaires"), code=303)
 

@@ -12,6 +12,8 @@ from app.extensions import db
 from app.models import Category, CategoryProtocol
 from app.staff.blueprint import bp, staff_path
 from app.staff.forms import ProtocolForm
+from app.tickets import Actor
+from app.tickets.access_log import record_admin_change
 from app.transaction import transaction
 
 
@@ -33,9 +35,15 @@ def admin_protocol(category_id: int):
     form = ProtocolForm(prefix="protocol")
     if not form.validate_on_submit():
         flash(_("El protocolo no puede tener más de 4000 caracteres."))
-    elif protocols.save(db.session, category, form.body.data or "", current_user) is None:
+    elif (
+        version := protocols.save(db.session, category, form.body.data or "", current_user)
+    ) is None:
         flash(_("El protocolo no cambió."))
     else:
+        changes = {"version": [version.version - 1 or None, version.version]}
+        record_admin_change(
+            db.session, Actor.staff(current_user), "protocol_published", category.name, changes
+        )
         flash(_("Protocolo guardado como una nueva versión."))
     return redirect(url_for("staff.admin_category", category_id=category_id) + "#protocolo", 303)
 

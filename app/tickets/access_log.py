@@ -63,6 +63,10 @@ ADMIN_KINDS = {
     "closed_day_removed": _l("Quitó un día sin atención"),
     "api_key_created": _l("Creó una clave de API"),
     "api_key_revoked": _l("Revocó una clave de API"),
+    "protocol_published": _l("Publicó una versión de un protocolo de atención"),
+    "questionnaire_created": _l("Creó un cuestionario del diagnóstico interno"),
+    "questionnaire_changed": _l("Cambió un cuestionario del diagnóstico interno"),
+    "questionnaire_closed": _l("Cerró un cuestionario del diagnóstico interno"),
 }
 KINDS = {**PERSON_KINDS, **LOG_KINDS, **ADMIN_KINDS}
 
