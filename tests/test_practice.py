@@ -138,6 +138,11 @@ def test_practice_staff_see_only_practice_tickets_and_the_others_never_see_them(
     assert BANNER in queue
     assert practice in queue and real not in queue
     assert client.get(f"/staff/tickets/{real}").status_code == 404
+    # The same through the API with the practising session (staff pages' JavaScript, scripts).
+    assert client.get(f"/api/v1/tickets/{real}").status_code == 404
+    assert client.get(f"/api/v1/tickets/{practice}").status_code == 200
+    listed = client.get("/api/v1/tickets?status=resolved").get_data(as_text=True)
+    assert practice in listed and real not in listed
     # Switched off: the other way round, and the practice ticket's page is not found.
     practising(client, on=False)
     queue = client.get("/staff/tickets?estado=todos").get_data(as_text=True)
@@ -145,14 +150,17 @@ def test_practice_staff_see_only_practice_tickets_and_the_others_never_see_them(
     assert real in queue and practice not in queue
     assert client.get(f"/staff/tickets/{practice}").status_code == 404
     assert client.get(f"/staff/counter/comprobante/{practice}").status_code == 404
+    assert client.get(f"/api/v1/tickets/{practice}").status_code == 404
+    assert client.get(f"/api/v1/tickets/{real}").status_code == 200
     # A colleague who never practised: the same.
     login(user(demo, "jefatura@demo.penalolen.cl"))
     assert practice not in client.get("/staff/tickets?estado=todos").get_data(as_text=True)
     assert client.get(f"/staff/tickets/{practice}").status_code == 404
 
 
-def test_practice_tickets_never_reach_public_pages_or_feeds(client, demo, api_key, world):
+def test_practice_tickets_never_reach_public_pages_or_feeds(app, demo, api_key, world):
     real, practice = world["real"], world["practice"]
+    client = app.test_client()  # a resident, an integration: not the practising staff session
     with scope(ALL):
         public_id = ticket(demo, practice).public_id
     assert client.get(f"/seguimiento/{real}").status_code == 200

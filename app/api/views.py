@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,6 +25,7 @@ from app.api.schemas import (
 )
 from app.extensions import db, lookup_limit
 from app.models import Category, Department, Ticket, TicketEvent, utcnow
+from app.models.practice import PRACTICE, set_request_scope
 from app.public.presenters import present
 from app.tickets import (
     RESIDENT,
@@ -50,6 +52,14 @@ from app.transaction import transaction
 blp = Blueprint(
     "api", __name__, url_prefix="/api/v1", description="Solicitudes vecinales de Peñalolén"
 )
+
+
+@blp.before_request
+def practice_scope() -> None:
+    """A staff session in "Modo práctica" sees and files practice tickets here too, as on the
+    staff pages; API keys and everybody else, real ones."""
+    if current_user.is_authenticated and current_user.practice_mode:
+        set_request_scope(PRACTICE)
 
 
 def domain_abort(error: DomainError, *_view_args, **_view_kwargs):
