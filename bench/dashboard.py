@@ -6,7 +6,10 @@ functions sent, replayed bare on the driver's cursor, in the same run.
     python bench/dashboard.py --tickets 200000 --repeat 7
     python bench/dashboard.py --smoke        # 2,000 tickets, 3 runs: a quick check for CI
 
-It creates its own database next to the one DATABASE_URL names and drops it at the end.
+It creates its own database next to the one DATABASE_URL names and drops it at the end; with
+``--keep-database NAME`` it loads into NAME once and keeps it, and a later run with the same NAME
+reuses the tickets (migrating to the code's head first), so "before" and "after" read the same
+million tickets (drop it yourself when done: ``DROP DATABASE NAME``).
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-rollups", action="store_true", help="count everything from the tickets table"
     )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument(
+        "--keep-database",
+        metavar="NAME",
+        help="load into database NAME and keep it; reuse it if it already holds tickets",
+    )
     args = parser.parse_args(argv)
     if args.smoke:  # 60 days: the first rollup run stays a second long
         args.tickets, args.repeat, args.days = 2_000, 3, min(args.days, 60)
@@ -159,10 +167,13 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
     from app.models import utcnow
 
     server = make_url(normalize_database_url(args.database_url))
-    name = f"conectados_bench_{secrets.token_hex(4)}"
+    name = args.keep_database or f"conectados_bench_{secrets.token_hex(4)}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    reuse = bool(exists) and args.keep_database is not None
     try:
         url = server.set(database=name).render_as_string(hide_password=False)
         app = create_app(
@@ -174,7 +185,10 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
             }
         )
         with app.app_context():
-            load_desk(args.tickets, args.days, shape=args.shape)
+            if reuse:
+                reuse_desk()
+            else:
+                load_desk(args.tickets, args.days, shape=args.shape)
             if not args.no_rollups:
                 roll_up(db.session)
             results = measure(db.engine, db.session, utcnow(), args.repeat)
@@ -182,9 +196,26 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, float]]:
             db.engine.dispose()
         return results
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if args.keep_database is None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def reuse_desk() -> None:
+    """A kept database: migrate it to this code's head (a new table's backfill runs here),
+    then let statistics settle like after a load."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from bench.dashboard_data import vacuum
+
+    started = time.perf_counter()
+    upgrade()
+    vacuum(db.engine)
+    print(
+        f"reused the kept database; migrated and vacuumed in {time.perf_counter() - started:.1f} s"
+    )
 
 
 def report(results: list[tuple[str, int, float, float]], repeat: int) -> bool:

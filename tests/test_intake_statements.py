@@ -75,27 +75,32 @@ def sms(client, sender):
 def test_filing_costs_at_most_six_statements_and_the_commit(app, client, demo, api_key):
     category_id = demo.scalar(select(Category.id).where(Category.code == "luminaria"))
     demo.commit()
+    # The status counter and the open tickets' hour rows (app/tickets/open_hours.py) are one
+    # statement on Postgres (a data-modifying CTE); SQLite has none, so two there.
+    apart = 1 if db.engine.dialect.name == "sqlite" else 0
     web(client, category_id)  # the first request of the process reads the catalogue, calendar
     with transaction_statements(app) as seen:
         web(client, category_id)
-    assert len(data_statements(seen)) <= 6, seen  # ticket, contact, count, event, outbox (+1)
+    assert len(data_statements(seen)) <= 6 + apart, (
+        seen
+    )  # ticket, contact, count, event, outbox (+1)
     assert not any("FROM categories" in s or "FROM closed_days" in s for s in seen), seen
     assert not any(s.startswith("SELECT tickets.id") for s in seen), seen  # no code look-up
 
     with transaction_statements(app) as seen:
         api(client, api_key)
-    assert len(data_statements(seen)) <= 5, seen  # key, ticket, count, event (+1)
+    assert len(data_statements(seen)) <= 5 + apart, seen  # key, ticket, count, event (+1)
     assert not any("FROM ticket_events" in s for s in seen), seen  # answered without reloading
 
     sms(client, "+56987650001")  # a new person
     with transaction_statements(app) as seen:
         sms(client, "+56987650002")
     # The conversation reads what the number is waiting for; the person is one statement.
-    assert len(data_statements(seen)) <= 9, seen
+    assert len(data_statements(seen)) <= 9 + apart, seen
     assert sum(bool(PERSON.search(s)) for s in seen) == 1, seen
     with transaction_statements(app) as seen:
         sms(client, "+56987650002")  # the same person again: found by the same statement
-    assert len(data_statements(seen)) <= 9, seen
+    assert len(data_statements(seen)) <= 9 + apart, seen
     assert sum(bool(PERSON.search(s)) for s in seen) == 1, seen
     assert demo.scalar(select(Ticket).order_by(Ticket.id.desc())).person_id is not None
 

@@ -24,6 +24,8 @@ from app.dashboards.periods import AGING_BUCKETS, aging_boundaries
 from app.dashboards.rollups import RESOLUTION_TARGET, histogram_percentiles, tally
 from app.dashboards.scope import Scope, in_span
 from app.models import Category, DailyHistogram, Department, Ticket
+from app.models.practice import in_practice
+from app.tickets import open_hours
 from app.tickets.calendar import BusinessCalendar
 from app.tickets.lifecycle import OPEN_STATUSES
 
@@ -46,33 +48,66 @@ class Summary:
     duplicates: int = 0
 
 
+def maintained(scope: Scope) -> bool:
+    """Whether the "now" figures can come from the open tickets' hour rows
+    (app/tickets/open_hours.py): they are kept per unit and category, never for practice
+    tickets. A channel filter, or a practice session, counts the open tickets themselves."""
+    return scope.channel is None and not in_practice()
+
+
 def summary(session: Session, scope: Scope, now: datetime) -> Summary:
     """Received, resolved and duplicates from the daily rollups and today's delta (exact: see
-    app/dashboards/rollups.py); the backlog now from the open tickets."""
+    app/dashboards/rollups.py); the backlog and overdue now from the open tickets' hour rows
+    (exact, see ``open_hours.now_figures``)."""
     received, resolved, duplicates = tally(
         session, scope, ["received", "resolved", "duplicates"]
     ).get(None, [0, 0, 0])
-    overdue = case((and_(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None)), 1), else_=0)
-    backlog_row = session.execute(
-        select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
-            *scope.conditions(), Ticket.status.in_(OPEN_STATUSES)
-        )
-    ).one()
+    if maintained(scope):
+        backlog, overdue, _ = open_hours.now_figures(session, scope, now, [])
+    else:
+        backlog, overdue = counted_backlog(session, scope, now)
     return Summary(
         received=received,
         resolved=resolved,
         duplicates=duplicates,
-        backlog=int(backlog_row[0]),
-        overdue=int(backlog_row[1]),
+        backlog=backlog,
+        overdue=overdue,
     )
+
+
+def counted_backlog(session: Session, scope: Scope, now: datetime) -> tuple[int, int]:
+    """Backlog and overdue now counted over the open tickets (the definition the hour rows
+    must equal)."""
+    overdue = case((and_(Ticket.next_due_at < now, Ticket.sla_paused_at.is_(None)), 1), else_=0)
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
+            *scope.conditions(), Ticket.status.in_(OPEN_STATUSES)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def aging(
     session: Session, scope: Scope, calendar: BusinessCalendar, now: datetime
 ) -> list[tuple[str, int]]:
     """Open tickets by whole business days since creation: four boundary instants computed with
-    the calendar, then one CASE and count in SQL."""
+    the calendar, then the open tickets filed at or before each from the hour rows."""
     boundaries = aging_boundaries(calendar, now)  # 3, 6, 11, 21 business days back
+    if not maintained(scope):
+        return counted_aging(session, scope, boundaries)
+    backlog, _, filed_by = open_hours.now_figures(session, scope, now, boundaries)
+    # filed_by: at or before 3, 6, 11, 21 business days back; each bucket is a difference.
+    cumulative = [backlog, *filed_by, 0]
+    return [
+        (label, cumulative[index] - cumulative[index + 1])
+        for index, (label, _, _) in enumerate(AGING_BUCKETS)
+    ]
+
+
+def counted_aging(
+    session: Session, scope: Scope, boundaries: list[datetime]
+) -> list[tuple[str, int]]:
+    """Aging with one CASE and count over the open tickets (the definition)."""
     whens = [
         (Ticket.created_at <= boundary, index)
         for index, boundary in reversed(list(enumerate(boundaries, start=1)))

@@ -34,7 +34,14 @@ from app.models.protocols import CategoryProtocol, ProtocolRead
 from app.models.settings import TEMPLATE_KINDS, ResponseTemplate, Setting
 from app.models.sms import InboundSms
 from app.models.surveys import SURVEY_CHANNELS, SatisfactionRating
-from app.models.tickets import CHANNELS, Ticket, TicketContact, TicketCount, TicketEvent
+from app.models.tickets import (
+    CHANNELS,
+    OpenTicketHour,
+    Ticket,
+    TicketContact,
+    TicketCount,
+    TicketEvent,
+)
 
 __all__ = [
     "ATTENTION_VIAS",
@@ -88,6 +95,7 @@ __all__ = [
     "Ticket",
     "TicketContact",
     "TicketCount",
+    "OpenTicketHour",
     "TicketEvent",
     "TicketFollower",
     "UTCDateTime",

@@ -94,7 +94,10 @@ class Ticket(Base):
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     channel: Mapped[str] = mapped_column(String(16))
     source_ref: Mapped[str | None] = mapped_column(String(128))
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # active_history: the open tickets' hours (app/tickets/open_hours.py) need the old value.
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id"), index=True, active_history=True
+    )
     # active_history: the counts (app/tickets/counts.py) need the old value of both on change.
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), active_history=True)
     status: Mapped[str] = mapped_column(String(20), index=True, active_history=True)
@@ -131,7 +134,7 @@ class Ticket(Base):
     # real ones, never both (app/database.py), and an admin can delete them all.
     practice: Mapped[bool] = mapped_column(default=False, server_default=false())
 
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, active_history=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # active_history: the rollups' dirty days (app/tickets/counts.py) need the old instants.
     first_responded_at: Mapped[datetime | None] = mapped_column(active_history=True)
@@ -144,8 +147,9 @@ class Ticket(Base):
     resolution_due_at: Mapped[datetime] = mapped_column(index=True)
     # The due instant that matters now (first response until given, then resolution): the
     # staff queue sorts on it with an index.
-    next_due_at: Mapped[datetime | None]
-    sla_paused_at: Mapped[datetime | None]
+    # active_history (both): the open tickets' hours (app/tickets/open_hours.py) need the old.
+    next_due_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(active_history=True)
     paused_business_minutes: Mapped[int] = mapped_column(default=0)
     # Business minutes added to the resolution target by an extension (rights requests: once,
     # 15 business days, with a public note; see app.tickets.extension), and when it was given.
@@ -260,4 +264,27 @@ class TicketCount(Base):
 
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tickets: Mapped[int] = mapped_column(default=0)
+
+
+# The two ways an open ticket is counted by the hour (OpenTicketHour.kind).
+FILED = "filed"  # every open ticket, by the hour it was filed (backlog, aging)
+DUE = "due"  # open tickets whose clock runs (not paused), by the hour of ``next_due_at``
+
+
+class OpenTicketHour(Base):
+    """How many open tickets (new, in progress, waiting for the resident; never practice ones)
+    each unit and category holds per UTC hour: of filing (``filed``: the backlog and its aging)
+    and of the due instant that matters now, for those whose clock is not paused (``due``:
+    overdue now). Kept exact by ``app.tickets.open_hours`` in the same flush as every change,
+    like ``TicketCount``; the dashboards add the rows of whole hours before an instant and count
+    the tickets of that instant's own hour. Bulk statements that create tickets or change what
+    is counted here must call ``open_hours.rebuild`` afterwards."""
+
+    __tablename__ = "open_ticket_hours"
+
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
     tickets: Mapped[int] = mapped_column(default=0)

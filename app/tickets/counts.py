@@ -10,6 +10,9 @@ counter rows (``UPDATE ... SET tickets = tickets + n``), taken in one order (sor
 transactions never wait on each other crosswise. Bulk statements that bypass the ORM (the
 benchmarks' loads) call ``rebuild`` afterwards; the migration that made the table backfilled it.
 
+The same flush keeps the open tickets' hour rows (``open_ticket_hours``, app/tickets/
+open_hours.py: backlog, overdue now and aging for the dashboards) in the same way.
+
 The same flush marks "dirty" every past Santiago day (before today) whose figures the change
 moves — the old and new days of a ticket's filing, first response and resolution — in
 ``rollup_days``: the dashboards read those days from the tickets table until the periodic job
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Category, RollupDay, SatisfactionRating, Ticket, TicketCount, utcnow
 from app.models.tickets import OPEN_STATUSES
+from app.tickets import open_hours
 from config.settings import settings
 
 Key = tuple[int, str]
@@ -64,17 +68,30 @@ def _deltas(session: Session) -> Counter[Key]:
     return deltas
 
 
-def _upsert(connection: Connection, department_id: int, status: str, change: int) -> None:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(TicketCount).values(
-        department_id=department_id, status=status, tickets=change
-    )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[TicketCount.department_id, TicketCount.status],
-            set_={"tickets": TicketCount.tickets + statement.excluded.tickets},
+def _upserts(connection: Connection, counts: list[tuple[Key, int]], hours) -> None:
+    """The status counters and the open tickets' hour rows (app/tickets/open_hours.py), each in
+    one multi-row upsert with its keys sorted; on Postgres both in one statement (the counters'
+    upsert as a data-modifying CTE: one round trip per flush, as before the hour rows)."""
+    name = connection.dialect.name
+    statements = []
+    if counts:
+        dialect = postgresql if name == "postgresql" else sqlite
+        statement = dialect.insert(TicketCount).values(
+            [{"department_id": d, "status": s, "tickets": n} for (d, s), n in counts]
         )
-    )
+        statements.append(
+            statement.on_conflict_do_update(
+                index_elements=[TicketCount.department_id, TicketCount.status],
+                set_={"tickets": TicketCount.tickets + statement.excluded.tickets},
+            )
+        )
+    if hours:
+        statements.append(open_hours.upsert(name, hours))
+    if len(statements) == 2 and name == "postgresql":
+        counted = statements[0].returning(TicketCount.tickets).cte("counted")
+        statements = [statements[1].add_cte(counted)]
+    for statement in statements:
+        connection.execute(statement)
 
 
 # What the dashboards count or measure, and the instants that place a ticket in a day.
@@ -153,17 +170,19 @@ def _count(session: Session, _context) -> None:
     """In the flush's own transaction, after the tickets' rows were written (their row locks
     come first), with the pre-flush history still readable."""
     changes = sorted((key, n) for key, n in _deltas(session).items() if n)
+    hours = open_hours.changes(session)
     days, retarget = _dirty_days(session)
-    if not changes and not days and not retarget:
+    if not changes and not hours and not days and not retarget:
         return
     connection = session.connection()
-    for (department_id, status), change in changes:
-        _upsert(connection, department_id, status, change)
+    _upserts(connection, changes, hours)
     _mark(connection, days, retarget)
 
 
 def rebuild(connection: Connection) -> None:
-    """Recount from the tickets table (after bulk loads; the migration's backfill)."""
+    """Recount from the tickets table (after bulk loads; the migration's backfill), the open
+    tickets' hour rows included."""
+    open_hours.rebuild(connection)
     connection.execute(delete(TicketCount))
     rows = connection.execute(
         select(Ticket.department_id, Ticket.status, func.count())
