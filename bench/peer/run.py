@@ -100,9 +100,10 @@ def ensure_peer_venv() -> Path:
 
 def load_conectados(database_url: str, tickets: int) -> None:
     """The loader every Conectados bench uses (migrate, demo desk, synthetic tickets, VACUUM
-    ANALYZE), in process."""
+    ANALYZE), in process, then the dashboard rollups the periodic job keeps on a live desk."""
     from app import create_app
     from app.extensions import db
+    from bench.dashboard import roll_up
     from bench.dashboard_data import load_desk
 
     app = create_app(
@@ -116,6 +117,7 @@ def load_conectados(database_url: str, tickets: int) -> None:
     )
     with app.app_context():
         load_desk(tickets)
+        roll_up(db.session)
         db.engine.dispose()
 
 
