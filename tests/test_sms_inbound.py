@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from app.models import Category, InboundSms, SmsSuppression, StaffUser, Ticket
+from app.models import Category, ContactChange, InboundSms, SmsSuppression, StaffUser, Ticket
 from app.tickets import Actor, transition
 from app.tickets.codes import display
 
@@ -100,6 +100,27 @@ def test_twilios_retry_of_the_same_message_creates_nothing_new(client, demo):
     assert first == again
     assert demo.scalar(select(func.count(Ticket.id))) == 1
     assert demo.scalar(select(func.count(InboundSms.id))) == 1
+
+
+def test_a_retry_after_the_ticket_moved_on_still_gets_the_first_answer(client, demo):
+    """The MessageSid is not looked up first: a retry runs again, its work is rolled back when
+    the log refuses the repeat, and the answer is the one stored — even when the message,
+    run again, would now answer a question instead of filing a ticket."""
+    body = "Bache enorme en la calzada de Los Presidentes 200"
+    first = text(client, body, sid="SMmoved")
+    ticket = demo.scalar(select(Ticket))
+    agent = demo.scalar(select(StaffUser).where(StaffUser.email == "agente@demo.penalolen.cl"))
+    transition(demo, ticket, "waiting_resident", Actor.staff(agent), body="¿Qué número?")
+    demo.commit()
+    events = len(ticket.events)
+    again = text(client, body, sid="SMmoved")
+    demo.expire_all()
+    assert again == first and display(ticket.code) in again
+    assert demo.get(Ticket, ticket.id).status == "waiting_resident"  # not answered by the retry
+    assert len(demo.get(Ticket, ticket.id).events) == events
+    assert demo.scalar(select(func.count(Ticket.id))) == 1
+    assert demo.scalar(select(func.count(InboundSms.id))) == 1
+    assert demo.scalar(select(func.count(ContactChange.id))) == 1  # the person created once
 
 
 def test_status_by_code_is_tolerant_and_tells_typos_apart(client, demo):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from stdnum.cl import rut as stdnum_rut
 
 from app.models import Contact, ContactChange, Ticket, TicketContact, utcnow
+from app.tickets import counts
 from app.tickets.access_log import record_access
 from app.tickets.contacts import clean_name, normalize_email, normalize_mobile, normalize_rut
 from app.tickets.errors import N_, NotFound, PermissionDenied, ValidationFailed
@@ -107,6 +108,29 @@ def audit_texted_in(
 ) -> None:
     changes = {"name": [None, None], "mobile": [None, ticket.contact.mobile]}
     _audit(session, person, actor, "created", "sms", now, ticket=ticket, changes=changes)
+
+
+def audit_texted_in_with_ticket(
+    session: Session, ticket: Ticket, person: Contact, actor: Actor, now: datetime
+) -> None:
+    """``audit_texted_in`` for a ticket not inserted yet: the row is written in the ticket's
+    own flush, once it has its id (on Postgres in the same statement as its counters). A
+    resident's proof only: staff changes also write the access trail (``_audit``)."""
+    changes = {"name": [None, None], "mobile": [None, ticket.contact.mobile]}
+
+    def row(inserted: Ticket) -> dict[str, Any]:
+        return {
+            "contact_id": person.id,
+            "created_at": now,
+            "actor_kind": actor.kind,
+            "actor_id": actor.user_id,
+            "action": "created",
+            "source": "sms",
+            "ticket_id": inserted.id,
+            "changes": changes,
+        }
+
+    counts.with_ticket_insert(session, ticket, ContactChange, row)
 
 
 def _person_by_sms(session: Session, mobile: str, now: datetime) -> tuple[Contact, bool]:
