@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from app.models import Category, ContactChange, InboundSms, SmsSuppression, StaffUser, Ticket
+from app.models import (
+    Category,
+    Contact,
+    ContactChange,
+    InboundSms,
+    SmsSuppression,
+    StaffUser,
+    Ticket,
+)
 from app.tickets import Actor, transition
 from app.tickets.codes import display
 
@@ -121,6 +129,29 @@ def test_a_retry_after_the_ticket_moved_on_still_gets_the_first_answer(client, d
     assert demo.scalar(select(func.count(Ticket.id))) == 1
     assert demo.scalar(select(func.count(InboundSms.id))) == 1
     assert demo.scalar(select(func.count(ContactChange.id))) == 1  # the person created once
+
+
+def test_answering_a_question_sent_to_a_typed_number_creates_no_person(client, demo, make_ticket):
+    """The waiting-ticket read and the sender's person are one statement on Postgres: the
+    person is found or created only when no ticket waits for the text (a number typed on a
+    form proves nothing, and answering a question sent to it files nothing)."""
+    category = demo.scalar(select(Category).where(Category.code == "luminaria"))
+    ticket = make_ticket(category, mobile=SENDER, consent_notify=True)
+    agent = demo.scalar(select(StaffUser).where(StaffUser.email == "agente@demo.penalolen.cl"))
+    transition(demo, ticket, "waiting_resident", Actor.staff(agent), body="¿Qué número?")
+    demo.commit()
+    assert "vuelve a estar en proceso" in text(client, "Frente al número 4521")
+    demo.expire_all()
+    assert demo.get(Ticket, ticket.id).status == "in_progress"
+    assert demo.scalar(select(func.count(Ticket.id))) == 1
+    assert demo.scalar(select(func.count(Contact.id))) == 0
+    assert demo.scalar(select(func.count(ContactChange.id))) == 0
+    # A text once nothing waits files a ticket, joined to the person it creates.
+    text(client, "Ahora hay basura acumulada en la esquina de mi pasaje")
+    person = demo.scalar(select(Contact).where(Contact.mobile == SENDER))
+    assert person is not None and person.mobile_verified_at is not None
+    assert demo.scalar(select(Ticket).order_by(Ticket.id.desc())).person_id == person.id
+    assert demo.scalar(select(func.count(ContactChange.id))) == 1
 
 
 def test_status_by_code_is_tolerant_and_tells_typos_apart(client, demo):
