@@ -150,10 +150,8 @@ class BatchedRedisStorage(Storage):
 def storage_settings(config: dict) -> None:
     """Count Redis-backed limits in batches when ``RATELIMIT_BATCH`` > 1 (see the module)."""
     uri = config["RATELIMIT_STORAGE_URI"]
-    batch = int(config.get("RATELIMIT_BATCH") or 1)
+    batch = int(config["RATELIMIT_BATCH"])
     if batch > 1 and uri.startswith(("redis://", "rediss://", "redis+unix://")):
         config["RATELIMIT_STORAGE_URI"] = SCHEME + uri
-        config["RATELIMIT_STORAGE_OPTIONS"] = {
-            **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
-            "batch": batch,
-        }
+        options = config.get("RATELIMIT_STORAGE_OPTIONS") or {}
+        config["RATELIMIT_STORAGE_OPTIONS"] = {**options, "batch": batch}
