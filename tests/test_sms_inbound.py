@@ -150,8 +150,12 @@ def test_answering_a_question_sent_to_a_typed_number_creates_no_person(client, d
     text(client, "Ahora hay basura acumulada en la esquina de mi pasaje")
     person = demo.scalar(select(Contact).where(Contact.mobile == SENDER))
     assert person is not None and person.mobile_verified_at is not None
-    assert demo.scalar(select(Ticket).order_by(Ticket.id.desc())).person_id == person.id
-    assert demo.scalar(select(func.count(ContactChange.id))) == 1
+    filed = demo.scalar(select(Ticket).order_by(Ticket.id.desc()))
+    assert filed.person_id == person.id
+    [created] = demo.scalars(select(ContactChange)).all()  # written with the ticket's counters
+    assert (created.contact_id, created.ticket_id) == (person.id, filed.id)
+    assert (created.action, created.source, created.actor_kind) == ("created", "sms", "resident")
+    assert created.changes == {"name": [None, None], "mobile": [None, SENDER]}
 
 
 def test_status_by_code_is_tolerant_and_tells_typos_apart(client, demo):
