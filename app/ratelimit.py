@@ -54,6 +54,10 @@ class Window:
     ends: float  # time.monotonic()
     shared: int = 0  # the total Redis gave back at the last trip (every process's sent hits)
     unsent: int = 0  # this process's hits since
+    sending: int = 0  # this process's hits on their way to Redis (another thread's trip)
+
+    def total(self) -> int:
+        return self.shared + self.sending + self.unsent
 
 
 def limit_of(key: str) -> int | None:
@@ -96,30 +100,37 @@ class BatchedRedisStorage(Storage):
             if window is None or now >= window.ends:
                 window = self.windows[key] = Window(ends=now + expiry)
             window.unsent += amount
-            total = window.shared + window.unsent
+            total = window.total()
             limit = limit_of(key) or 0
             if limit and window.shared >= limit:
                 return total  # this window is spent for everyone: refused without a trip
             if window.unsent < self.batch_for(key) and 2 * total < limit:
                 return total  # counted here: no round trip
             sending, window.unsent = window.unsent, 0
+            window.sending += sending
         try:
             shared, left_ms = self.send_script([self.redis.prefixed_key(key)], [expiry, sending])
         except BaseException:
             with self.lock:
+                window.sending -= sending
                 window.unsent += sending  # sent with the next trip
             raise
         with self.lock:
-            window.shared = int(shared)
-            if int(left_ms) > 0:
-                window.ends = time.monotonic() + int(left_ms) / 1000
-            return window.shared + window.unsent
+            window.sending -= sending
+            now, left = time.monotonic(), int(left_ms) / 1000
+            if left > 0 and now + left > window.ends + 1:  # Redis began this window: its total
+                window.shared = int(shared)
+            else:  # another thread's trip may have come back first, with a larger total
+                window.shared = max(window.shared, int(shared))
+            if left > 0:
+                window.ends = now + left
+        return int(shared)  # this hit's place in the window, as Redis counted it
 
     def get(self, key: str) -> int:
         with self.lock:
             window = self.windows.get(key)
             if window is not None and time.monotonic() < window.ends:
-                return window.shared + window.unsent
+                return window.total()
         return self.redis.get(key)
 
     def get_expiry(self, key: str) -> float:

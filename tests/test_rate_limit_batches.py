@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import threading
 
 import pytest
 import redis
@@ -62,6 +63,25 @@ def test_one_process_counts_exactly(shared_redis):
     process = FixedWindowRateLimiter(BatchedRedisStorage(SCHEME + shared_redis, batch=10))
     process.storage.clear(item.key_for("198.51.100.9"))
     assert sum(process.hit(item, "198.51.100.9") for _ in range(100)) == 60
+
+
+def test_threads_of_one_process_count_the_hits_on_their_way(shared_redis):
+    """A gthread worker: hits counted while another thread's trip is out are not lost."""
+    item = parse("40 per minute")
+    process = FixedWindowRateLimiter(BatchedRedisStorage(SCHEME + shared_redis, batch=10))
+    process.storage.clear(item.key_for("198.51.100.11"))
+    admitted = []
+
+    def client():
+        admitted.extend(process.hit(item, "198.51.100.11") for _ in range(25))
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(admitted) == 200
+    assert 40 <= sum(admitted) <= 40 + (4 - 1), sum(admitted)
 
 
 def test_small_limits_are_sent_at_every_hit(shared_redis):
