@@ -131,6 +131,21 @@ def test_a_retry_after_the_ticket_moved_on_still_gets_the_first_answer(client, d
     assert demo.scalar(select(func.count(ContactChange.id))) == 1  # the person created once
 
 
+def test_a_retry_refused_when_run_again_still_gets_the_first_answer(client, demo, monkeypatch):
+    from app.tickets import ValidationFailed
+    from channels.sms import inbound
+
+    body = "Bache enorme en la calzada de Los Presidentes 200"
+    first = text(client, body, sid="SMrefused")
+
+    def refuse(*args, **kwargs):
+        raise ValidationFailed()
+
+    monkeypatch.setattr(inbound, "respond", refuse)
+    assert text(client, body, sid="SMrefused") == first
+    assert demo.scalar(select(func.count(InboundSms.id))) == 1
+
+
 def test_answering_a_question_sent_to_a_typed_number_creates_no_person(client, demo, make_ticket):
     """The waiting-ticket read and the sender's person are one statement on Postgres: the
     person is found or created only when no ticket waits for the text (a number typed on a

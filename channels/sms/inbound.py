@@ -18,6 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from app.delivery.state import record_provider_status, suppress_number
 from app.extensions import csrf, db
 from app.models import InboundSms, utcnow
+from app.tickets.errors import DomainError
 from app.tickets.text import is_one_line, sanitize
 from app.transaction import transaction
 from channels.sms.commands import parse
@@ -92,7 +93,14 @@ def inbound():
     # row, and the repeat's work is then rolled back (a Twilio retry is rare).
     body = sanitize(request.form.get("Body", ""))
     command = parse(body, request.form.get("OptOutType"))
-    outcome = respond(db.session, sender, command, media_urls(), sid)
+    try:
+        outcome = respond(db.session, sender, command, media_urls(), sid)
+    except DomainError:
+        # Refused now; if this is a retry of a message answered before, that answer stands.
+        db.session.rollback()
+        if (stored := _stored_reply(sid)) is not None:
+            return twiml(stored)
+        raise
     row = {
         "message_sid": sid,
         "sender": sender,
@@ -107,8 +115,11 @@ def inbound():
     # Twilio retried (or the same message is being stored right now by another process, which
     # this waited for): nothing of this run is kept, and the answer is the one stored.
     db.session.rollback()
-    seen = db.session.scalar(select(InboundSms.reply).where(InboundSms.message_sid == sid))
-    return twiml(seen)
+    return twiml(_stored_reply(sid))
+
+
+def _stored_reply(sid: str) -> str | None:
+    return db.session.scalar(select(InboundSms.reply).where(InboundSms.message_sid == sid))
 
 
 def _log_once(row: dict) -> bool:
