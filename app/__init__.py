@@ -90,6 +90,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         quick = quick_redis_options(float(app.config["REDIS_TIMEOUT_SECONDS"]))
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", quick)
+    from app import ratelimit  # registers the batched+redis:// storage
+
+    ratelimit.storage_settings(app.config)  # RATELIMIT_BATCH: counted here between trips
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

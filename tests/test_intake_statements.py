@@ -17,7 +17,7 @@ from tests.support import TUESDAY_10AM
 
 sids = (f"SMstmt{n:028d}" for n in itertools.count(1))
 SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-PERSON = re.compile(r"^(INSERT INTO contacts\b|UPDATE contacts\b|SELECT contacts\.)")
+PERSON = re.compile(r"INSERT INTO contacts\b|^UPDATE contacts\b|^SELECT contacts\.")
 DESCRIPTION = "La luminaria de la esquina está apagada hace una semana."
 
 
@@ -92,15 +92,21 @@ def test_filing_costs_at_most_six_statements_and_the_commit(app, client, demo, a
     assert len(data_statements(seen)) <= 5 + apart, seen  # key, ticket, count, event (+1)
     assert not any("FROM ticket_events" in s for s in seen), seen  # answered without reloading
 
+    # The SMS webhook: the waiting-ticket read (on Postgres with the person's upsert), the
+    # ticket, its contact, the counters (on Postgres with the new person's audit row), the
+    # event and the inbound log row, which refuses a repeated MessageSid (no look-up first).
+    # SQLite has no data-modifying CTE: the person and its audit row are a statement each.
+    # (SQLite also writes the open tickets' hour rows apart: ``apart``.)
+    bound = 6 if db.engine.dialect.name == "postgresql" else 8 + apart
     sms(client, "+56987650001")  # a new person
     with transaction_statements(app) as seen:
         sms(client, "+56987650002")
-    # The conversation reads what the number is waiting for; the person is one statement.
-    assert len(data_statements(seen)) <= 9 + apart, seen
+    assert len(data_statements(seen)) <= bound, seen
     assert sum(bool(PERSON.search(s)) for s in seen) == 1, seen
+    assert not any(s.startswith("SELECT inbound_sms") for s in seen), seen
     with transaction_statements(app) as seen:
         sms(client, "+56987650002")  # the same person again: found by the same statement
-    assert len(data_statements(seen)) <= 9 + apart, seen
+    assert len(data_statements(seen)) <= min(bound, 7 + apart), seen  # no audit row
     assert sum(bool(PERSON.search(s)) for s in seen) == 1, seen
     assert demo.scalar(select(Ticket).order_by(Ticket.id.desc())).person_id is not None
 

@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from app.models import Category, InboundSms, SmsSuppression, StaffUser, Ticket
+from app.models import (
+    Category,
+    Contact,
+    ContactChange,
+    InboundSms,
+    SmsSuppression,
+    StaffUser,
+    Ticket,
+)
 from app.tickets import Actor, transition
 from app.tickets.codes import display
 
@@ -100,6 +108,69 @@ def test_twilios_retry_of_the_same_message_creates_nothing_new(client, demo):
     assert first == again
     assert demo.scalar(select(func.count(Ticket.id))) == 1
     assert demo.scalar(select(func.count(InboundSms.id))) == 1
+
+
+def test_a_retry_after_the_ticket_moved_on_still_gets_the_first_answer(client, demo):
+    """The MessageSid is not looked up first: a retry runs again, its work is rolled back when
+    the log refuses the repeat, and the answer is the one stored — even when the message,
+    run again, would now answer a question instead of filing a ticket."""
+    body = "Bache enorme en la calzada de Los Presidentes 200"
+    first = text(client, body, sid="SMmoved")
+    ticket = demo.scalar(select(Ticket))
+    agent = demo.scalar(select(StaffUser).where(StaffUser.email == "agente@demo.penalolen.cl"))
+    transition(demo, ticket, "waiting_resident", Actor.staff(agent), body="¿Qué número?")
+    demo.commit()
+    events = len(ticket.events)
+    again = text(client, body, sid="SMmoved")
+    demo.expire_all()
+    assert again == first and display(ticket.code) in again
+    assert demo.get(Ticket, ticket.id).status == "waiting_resident"  # not answered by the retry
+    assert len(demo.get(Ticket, ticket.id).events) == events
+    assert demo.scalar(select(func.count(Ticket.id))) == 1
+    assert demo.scalar(select(func.count(InboundSms.id))) == 1
+    assert demo.scalar(select(func.count(ContactChange.id))) == 1  # the person created once
+
+
+def test_a_retry_refused_when_run_again_still_gets_the_first_answer(client, demo, monkeypatch):
+    from app.tickets import ValidationFailed
+    from channels.sms import inbound
+
+    body = "Bache enorme en la calzada de Los Presidentes 200"
+    first = text(client, body, sid="SMrefused")
+
+    def refuse(*args, **kwargs):
+        raise ValidationFailed()
+
+    monkeypatch.setattr(inbound, "respond", refuse)
+    assert text(client, body, sid="SMrefused") == first
+    assert demo.scalar(select(func.count(InboundSms.id))) == 1
+
+
+def test_answering_a_question_sent_to_a_typed_number_creates_no_person(client, demo, make_ticket):
+    """The waiting-ticket read and the sender's person are one statement on Postgres: the
+    person is found or created only when no ticket waits for the text (a number typed on a
+    form proves nothing, and answering a question sent to it files nothing)."""
+    category = demo.scalar(select(Category).where(Category.code == "luminaria"))
+    ticket = make_ticket(category, mobile=SENDER, consent_notify=True)
+    agent = demo.scalar(select(StaffUser).where(StaffUser.email == "agente@demo.penalolen.cl"))
+    transition(demo, ticket, "waiting_resident", Actor.staff(agent), body="¿Qué número?")
+    demo.commit()
+    assert "vuelve a estar en proceso" in text(client, "Frente al número 4521")
+    demo.expire_all()
+    assert demo.get(Ticket, ticket.id).status == "in_progress"
+    assert demo.scalar(select(func.count(Ticket.id))) == 1
+    assert demo.scalar(select(func.count(Contact.id))) == 0
+    assert demo.scalar(select(func.count(ContactChange.id))) == 0
+    # A text once nothing waits files a ticket, joined to the person it creates.
+    text(client, "Ahora hay basura acumulada en la esquina de mi pasaje")
+    person = demo.scalar(select(Contact).where(Contact.mobile == SENDER))
+    assert person is not None and person.mobile_verified_at is not None
+    filed = demo.scalar(select(Ticket).order_by(Ticket.id.desc()))
+    assert filed.person_id == person.id
+    [created] = demo.scalars(select(ContactChange)).all()  # written with the ticket's counters
+    assert (created.contact_id, created.ticket_id) == (person.id, filed.id)
+    assert (created.action, created.source, created.actor_kind) == ("created", "sms", "resident")
+    assert created.changes == {"name": [None, None], "mobile": [None, SENDER]}
 
 
 def test_status_by_code_is_tolerant_and_tells_typos_apart(client, demo):

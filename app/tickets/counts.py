@@ -26,7 +26,7 @@ from collections import Counter
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, event, func, inspect, select
+from sqlalchemy import Connection, delete, event, func, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -68,28 +68,44 @@ def _deltas(session: Session) -> Counter[Key]:
     return deltas
 
 
-def _upserts(connection: Connection, counts: list[tuple[Key, int]], hours) -> None:
-    """The status counters and the open tickets' hour rows (app/tickets/open_hours.py), each in
-    one multi-row upsert with its keys sorted; on Postgres both in one statement (the counters'
-    upsert as a data-modifying CTE: one round trip per flush, as before the hour rows)."""
-    name = connection.dialect.name
-    statements = []
-    if counts:
-        dialect = postgresql if name == "postgresql" else sqlite
-        statement = dialect.insert(TicketCount).values(
-            [{"department_id": d, "status": s, "tickets": n} for (d, s), n in counts]
-        )
-        statements.append(
-            statement.on_conflict_do_update(
-                index_elements=[TicketCount.department_id, TicketCount.status],
-                set_={"tickets": TicketCount.tickets + statement.excluded.tickets},
-            )
-        )
-    if hours:
-        statements.append(open_hours.upsert(name, hours))
-    if len(statements) == 2 and name == "postgresql":
-        counted = statements[0].returning(TicketCount.tickets).cte("counted")
-        statements = [statements[1].add_cte(counted)]
+def _upsert(dialect, changes: list[tuple[Key, int]]):
+    """All the counter changes in one multi-row upsert, its rows in the sorted keys' order."""
+    rows = [{"department_id": d, "status": status, "tickets": n} for (d, status), n in changes]
+    statement = dialect.insert(TicketCount).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=[TicketCount.department_id, TicketCount.status],
+        set_={"tickets": TicketCount.tickets + statement.excluded.tickets},
+    )
+
+
+# Rows other modules ask to be written with a new ticket's flush, once the ticket has its id
+# (``with_ticket_insert``): on Postgres they ride in the counters' statement.
+_WITH_TICKET = "counts.with_ticket_insert"
+
+
+def with_ticket_insert(session: Session, ticket: Ticket, table, values) -> None:
+    """Insert a row into ``table`` in the flush that inserts ``ticket`` (pending), after its
+    INSERT: ``values(ticket)`` gives the row. Dropped if that insert never happens (a code
+    drawn twice rolls its savepoint back; the next attempt asks again for its own ticket)."""
+    session.info.setdefault(_WITH_TICKET, []).append((ticket, table, values))
+
+
+def _rows_with_tickets(session: Session, dialect) -> list:
+    asked = session.info.pop(_WITH_TICKET, [])
+    return [
+        dialect.insert(table).values(**values(ticket))
+        for ticket, table, values in asked
+        if ticket in session.new and ticket.id is not None
+    ]
+
+
+def _send(connection: Connection, statements: list) -> None:
+    """Postgres: one statement (data-modifying CTEs, no round trip each); SQLite, which has
+    none, runs them one by one (in process, no round trip either)."""
+    if connection.dialect.name == "postgresql" and len(statements) > 1:
+        ctes = [statement.cte(f"w{n}") for n, statement in enumerate(statements)]
+        connection.execute(select(literal(1)).add_cte(*ctes))
+        return
     for statement in statements:
         connection.execute(statement)
 
@@ -155,28 +171,32 @@ def _dirty_days(session: Session) -> tuple[set[date], bool]:
     return {day for day in days if day < today}, retarget
 
 
-def _mark(connection: Connection, days: set[date], retarget: bool) -> None:
+def _marks(connection: Connection, dialect, days: set[date], retarget: bool) -> list:
     if retarget:  # every day's "within target" is stale: the job rolls all days again
         connection.execute(delete(RollupDay).where(RollupDay.kind == "rolled"))
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    for day in sorted(days):
-        connection.execute(
-            dialect.insert(RollupDay).values(day=day, kind="dirty").on_conflict_do_nothing()
-        )
+    if not days:
+        return []
+    rows = [{"day": day, "kind": "dirty"} for day in sorted(days)]
+    return [dialect.insert(RollupDay).values(rows).on_conflict_do_nothing()]
 
 
 @event.listens_for(Session, "after_flush")
 def _count(session: Session, _context) -> None:
     """In the flush's own transaction, after the tickets' rows were written (their row locks
-    come first), with the pre-flush history still readable."""
+    come first), with the pre-flush history still readable. On Postgres the counters, the
+    day marks and the rows asked for with a new ticket go in one statement."""
     changes = sorted((key, n) for key, n in _deltas(session).items() if n)
     hours = open_hours.changes(session)
     days, retarget = _dirty_days(session)
-    if not changes and not hours and not days and not retarget:
+    if not changes and not hours and not days and not retarget and _WITH_TICKET not in session.info:
         return
     connection = session.connection()
-    _upserts(connection, changes, hours)
-    _mark(connection, days, retarget)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statements = [_upsert(dialect, changes)] if changes else []
+    statements += [open_hours.upsert(connection.dialect.name, hours)] if hours else []
+    statements += _marks(connection, dialect, days, retarget)
+    statements += _rows_with_tickets(session, dialect)
+    _send(connection, statements)
 
 
 def rebuild(connection: Connection) -> None:

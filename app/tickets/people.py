@@ -21,13 +21,25 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    String,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 from stdnum.cl import rut as stdnum_rut
 
 from app.models import Contact, ContactChange, Ticket, TicketContact, utcnow
+from app.tickets import counts
 from app.tickets.access_log import record_access
 from app.tickets.contacts import clean_name, normalize_email, normalize_mobile, normalize_rut
 from app.tickets.errors import N_, NotFound, PermissionDenied, ValidationFailed
@@ -109,20 +121,91 @@ def audit_texted_in(
     _audit(session, person, actor, "created", "sms", now, ticket=ticket, changes=changes)
 
 
+def audit_texted_in_with_ticket(
+    session: Session, ticket: Ticket, person: Contact, actor: Actor, now: datetime
+) -> None:
+    """``audit_texted_in`` for a ticket not inserted yet: the row is written in the ticket's
+    own flush, once it has its id (on Postgres in the same statement as its counters). A
+    resident's proof only: staff changes also write the access trail (``_audit``)."""
+    changes = {"name": [None, None], "mobile": [None, ticket.contact.mobile]}
+
+    def row(inserted: Ticket) -> dict[str, Any]:
+        return {
+            "contact_id": person.id,
+            "created_at": now,
+            "actor_kind": actor.kind,
+            "actor_id": actor.user_id,
+            "action": "created",
+            "source": "sms",
+            "ticket_id": inserted.id,
+            "changes": changes,
+        }
+
+    counts.with_ticket_insert(session, ticket, ContactChange, row)
+
+
+# A texted-in person already found (with the waiting-ticket read, ``waiting_or_texted_in``) for
+# the ticket being filed in this transaction: (mobile, person, created).
+_TEXTED = "people.texted_in_person"
+
+
+def _person_upsert(dialect, mobile: str, now: datetime, rows=None):
+    """INSERT the person holding this mobile (proved now) ... ON CONFLICT DO UPDATE (the number
+    it already holds); ``rows``: an INSERT ... SELECT instead of VALUES."""
+    values = {"mobile": mobile, "mobile_verified_at": now, "created_at": now, "updated_at": now}
+    statement = (
+        dialect.insert(Contact).from_select(list(values), rows)
+        if rows is not None
+        else dialect.insert(Contact).values(**values)
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[Contact.mobile], set_={"mobile": statement.excluded.mobile}
+    )
+
+
 def _person_by_sms(session: Session, mobile: str, now: datetime) -> tuple[Contact, bool]:
     """The person holding this mobile, created (with the number proved) when nobody does: one
     INSERT ... ON CONFLICT DO UPDATE ... RETURNING, race-free without a savepoint. The update
     writes the number it already holds; ``created`` tells the two apart by the filing instant.
-    Returns the ORM object, in this session's identity map."""
+    Returns the ORM object, in this session's identity map. None is sent when the SMS
+    conversation found the person already (``waiting_or_texted_in``)."""
+    found = session.info.pop(_TEXTED, None)
+    if found is not None and found[0] == mobile:
+        return found[1], found[2]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Contact).values(
-        mobile=mobile, mobile_verified_at=now, created_at=now, updated_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[Contact.mobile], set_={"mobile": statement.excluded.mobile}
-    ).returning(Contact)
+    statement = _person_upsert(dialect, mobile, now).returning(Contact)
     person = session.scalars(statement, execution_options={"populate_existing": True}).one()
     return person, person.created_at == now and person.mobile_verified_at == now
+
+
+def waiting_or_texted_in(
+    session: Session, waiting: Select, mobile: str, now: datetime
+) -> Ticket | None:
+    """Postgres, one statement: the ticket ``waiting`` selects (a text answering it files
+    nothing), or, when it selects none, the person this mobile names, found or created exactly
+    as ``join_texted_in`` would for the ticket filed next in this transaction (which then
+    sends no statement for it; filed with ``now``). SQLite has no data-modifying CTE: there
+    the caller reads ``waiting`` and the filing finds the person."""
+    waiting_id = waiting.with_only_columns(Ticket.id).cte("waiting")
+    proved = select(
+        literal(mobile, String()),
+        *(literal(now, DateTime(timezone=True)) for _ in range(3)),
+    ).where(~exists(waiting_id.select()))
+    found = _person_upsert(postgresql, mobile, now, rows=proved)
+    found = found.returning(*Contact.__table__.c).cte("found")
+    person = aliased(Contact, found)
+    one = select(literal(1).label("one")).subquery("one")
+    ticket, texted = session.execute(
+        select(Ticket, person)
+        .select_from(one)
+        .outerjoin(Ticket, Ticket.id == waiting_id.select().scalar_subquery())
+        .outerjoin(person, true()),
+        execution_options={"populate_existing": True},
+    ).one()
+    if texted is not None:
+        created = texted.created_at == now and texted.mobile_verified_at == now
+        session.info[_TEXTED] = (mobile, texted, created)
+    return ticket
 
 
 def _create_person(

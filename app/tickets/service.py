@@ -36,7 +36,12 @@ from app.tickets.errors import (
     ValidationFailed,
 )
 from app.tickets.events import record_event
-from app.tickets.people import audit_texted_in, join_texted_in, link_by_proof
+from app.tickets.people import (
+    audit_texted_in,
+    audit_texted_in_with_ticket,
+    join_texted_in,
+    link_by_proof,
+)
 from app.tickets.permissions import RESIDENT, Actor, can_be_assignee, may, require
 from app.tickets.proof import REPLY, WITHDRAW, ResidentProof, trace
 from app.tickets.text import sanitize
@@ -288,7 +293,7 @@ def file_ticket(
             )
             sla.set_due_instants(ticket, sla.business_calendar(session))
             # The SMS sender's person, before the INSERT (no UPDATE); never for practice.
-            texted = None if practising else _texted_in_person(session, ticket, now)
+            texted = None if practising else _texted_in_person(session, ticket, actor, now)
             session.add(ticket)
             session.flush()
             data = {"channel": intake.channel, "category": category.code}
@@ -319,13 +324,17 @@ def file_ticket(
 
 
 def _texted_in_person(
-    session: Session, ticket: Ticket, now: datetime
+    session: Session, ticket: Ticket, actor: Actor, now: datetime
 ) -> tuple[Contact | None, bool] | None:
-    """The SMS sender's person, joined before the ticket's insert (None: not texted in)."""
+    """The SMS sender's person, joined before the ticket's insert (None: not texted in). A new
+    person is audited in the ticket's own flush, once the ticket has its id."""
     given = ticket.contact
     if given is None or not given.mobile_verified:
         return None
-    return join_texted_in(session, ticket, now)
+    person, created = join_texted_in(session, ticket, now)
+    if created and actor.kind != "staff":
+        audit_texted_in_with_ticket(session, ticket, person, actor, now)
+    return person, created
 
 
 def _link_proven_person(
@@ -340,9 +349,9 @@ def _link_proven_person(
     given = ticket.contact
     if given is None or ticket.practice:  # practice never touches a real person's record
         return {}
-    if texted is not None:  # joined before the insert; audited now that the ticket has its id
+    if texted is not None:  # joined before the insert; a new person audited with it
         person, created = texted
-        if created:
+        if created and actor.kind == "staff":
             audit_texted_in(session, ticket, person, actor, now)
         return {"person": person.id, "proof": "sms"} if person is not None else {}
     proof = "sms" if given.mobile_verified else "rut_attested" if given.rut_attested_by_id else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog import suggest_category
@@ -34,6 +34,7 @@ from app.tickets import (
 from app.tickets.codes import MalformedCode, MistypedCode
 from app.tickets.contacts import normalize_mobile
 from app.tickets.lifecycle import OPEN_STATUSES, RESOLVED, WAITING_RESIDENT
+from app.tickets.people import waiting_or_texted_in
 from app.tickets.proof import ResidentProof
 from app.tickets.survey import record_satisfaction
 from channels.sms import replies
@@ -85,7 +86,7 @@ def _senders_tickets(session: Session, sender: str, statuses) -> list[Ticket]:
     )
 
 
-def _waiting_for_this_number(session: Session, sender: str) -> Ticket | None:
+def _waiting_for_this_number(sender: str) -> Select:
     """The ticket a text from this number answers, in one query: the sender's own ticket
     waiting for them (the one updated last), else one waiting for an answer to a question we
     texted to this very number (it went to the number given with that ticket; "Responda a este
@@ -107,7 +108,7 @@ def _waiting_for_this_number(session: Session, sender: str) -> Ticket | None:
         )
         .scalar_subquery()
     )
-    return session.scalar(
+    return (
         select(Ticket)
         .outerjoin(TicketContact, TicketContact.ticket_id == Ticket.id)
         .where(Ticket.status == WAITING_RESIDENT, or_(own, asked.is_not(None)))
@@ -179,24 +180,30 @@ def _opt_in(session: Session, sender: str) -> Outcome:
 
 
 def _text(session: Session, sender: str, text: str, media: list[str], sid: str) -> Outcome:
-    # The sender's own tickets first, then one that asked this number a question.
-    ticket = _waiting_for_this_number(session, sender)
+    category = suggest_category(session, text)  # this process's copy of the catalogue
+    try:
+        mobile = normalize_mobile(sender)
+    except ValidationFailed:
+        mobile = None  # a short code or an alphanumeric sender: file it without a contact
+    now = utcnow()
+    # The sender's own tickets first, then one that asked this number a question. On Postgres
+    # the same statement finds (or creates) the person the ticket filed below is joined to.
+    waiting = _waiting_for_this_number(sender)
+    if category is not None and mobile and session.get_bind().dialect.name == "postgresql":
+        ticket = waiting_or_texted_in(session, waiting, mobile, now)
+    else:
+        ticket = session.scalar(waiting)
     if ticket is not None:
         try:
             resident_reply(session, ticket, text, proof=ResidentProof.sms(ticket, sender))
         except InvalidTransition:
             return Outcome(replies.closed_ticket(ticket.code), ticket.id)
         return Outcome(replies.reply_added(ticket.code), ticket.id)
-    category = suggest_category(session, text)
     if category is None:
         # No topic is open at all (a misconfiguration): the text stays in the inbound log,
         # the sender is told, and the error is logged for the administrators.
         log.error("SMS from a resident kept without a ticket: no active category")
         return Outcome(replies.unavailable())
-    try:
-        mobile = normalize_mobile(sender)
-    except ValidationFailed:
-        mobile = None  # a short code or an alphanumeric sender: file it without a contact
     intake = TicketIntake(
         channel="sms",
         category_id=category.id,
@@ -205,7 +212,7 @@ def _text(session: Session, sender: str, text: str, media: list[str], sid: str) 
         source_ref=sid,
         media_urls=media,
     )
-    ticket = open_ticket(session, intake, RESIDENT)
+    ticket = open_ticket(session, intake, RESIDENT, now)
     if media:  # fetched by a worker after the commit, never in the webhook's request
         note_remote(session, ticket, media[:MAX_MMS_PHOTOS], source="mms")
     return Outcome(

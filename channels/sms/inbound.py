@@ -11,12 +11,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.delivery.state import record_provider_status, suppress_number
 from app.extensions import csrf, db
-from app.models import InboundSms
+from app.models import InboundSms, utcnow
+from app.tickets.errors import DomainError
 from app.tickets.text import is_one_line, sanitize
 from app.transaction import transaction
 from channels.sms.commands import parse
@@ -87,23 +89,49 @@ def inbound():
     sender = twilio_field("From", limit=MAX_NUMBER)
     if not sid or not sender:
         abort(400)
-    seen = db.session.scalar(select(InboundSms).where(InboundSms.message_sid == sid))
-    if seen is not None:  # Twilio retried: same answer, nothing new
-        return twiml(seen.reply)
+    # A MessageSid is not looked up first: the inbound log's unique index refuses a repeat's
+    # row, and the repeat's work is then rolled back (a Twilio retry is rare).
     body = sanitize(request.form.get("Body", ""))
     command = parse(body, request.form.get("OptOutType"))
-    outcome = respond(db.session, sender, command, media_urls(), sid)
-    db.session.add(
-        InboundSms(
-            message_sid=sid,
-            sender=sender,
-            body=body,
-            intent=command.kind,
-            reply=outcome.reply,
-            ticket_id=outcome.ticket_id,
-        )
+    try:
+        outcome = respond(db.session, sender, command, media_urls(), sid)
+    except DomainError:
+        # Refused now; if this is a retry of a message answered before, that answer stands.
+        db.session.rollback()
+        if (stored := _stored_reply(sid)) is not None:
+            return twiml(stored)
+        raise
+    row = {
+        "message_sid": sid,
+        "sender": sender,
+        "body": body,
+        "intent": command.kind,
+        "reply": outcome.reply,
+        "ticket_id": outcome.ticket_id,
+        "created_at": utcnow(),
+    }
+    if _log_once(row):
+        return twiml(outcome.reply)
+    # Twilio retried (or the same message is being stored right now by another process, which
+    # this waited for): nothing of this run is kept, and the answer is the one stored.
+    db.session.rollback()
+    return twiml(_stored_reply(sid))
+
+
+def _stored_reply(sid: str) -> str | None:
+    return db.session.scalar(select(InboundSms.reply).where(InboundSms.message_sid == sid))
+
+
+def _log_once(row: dict) -> bool:
+    """Insert the inbound log row unless its MessageSid is already there; whether it was."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(InboundSms)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=[InboundSms.message_sid])
+        .returning(InboundSms.id)
     )
-    return twiml(outcome.reply)
+    return db.session.execute(statement).first() is not None
 
 
 # Twilio's MessageStatus values we keep (others, like "accepted" or "scheduled", move nothing).
