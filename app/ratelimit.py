@@ -14,7 +14,8 @@ process, the shared total Redis last gave back, the hits not sent yet and the wi
   hits after it are refused here until it ends (a client hammering a spent budget costs
   no round trip).
 
-``b`` is ``min(RATELIMIT_BATCH, limit // 10)``: a limit under 20 a window is sent at every hit
+``b`` is ``min(RATELIMIT_BATCH, limit // 10)``; a limit under 60 a window (logins, one-time
+codes, the survey: what guards people's accounts and proofs) is sent at every hit
 (exact, as before, in one round trip instead of three). Bound: a process holds at most ``b - 1``
 unsent hits for a key, and once it has seen half the limit it sends every hit, so a window lets
 through at most ``N x (b - 1)`` hits beyond the limit, N being the processes sharing the Redis
@@ -37,6 +38,7 @@ from limits.storage import RedisStorage, Storage
 
 SCHEME = "batched+"
 SHARE = 10  # a process holds at most a tenth of a limit unsent
+EXACT_BELOW = 60  # smaller limits guard logins and codes: every hit goes to Redis
 PURGE_EVERY = 1024  # hits between sweeps of the windows that ended
 
 # INCRBY, the window's expiry when this created the key, and what is left of the window.
@@ -88,7 +90,9 @@ class BatchedRedisStorage(Storage):
 
     def batch_for(self, key: str) -> int:
         limit = limit_of(key)
-        return 1 if limit is None else max(1, min(self.batch, limit // SHARE))
+        if limit is None or limit < EXACT_BELOW:
+            return 1
+        return max(1, min(self.batch, limit // SHARE))
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.monotonic()
