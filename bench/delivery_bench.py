@@ -48,8 +48,8 @@ def one_round(
     """Write ``count`` pending SMS, enqueue them (floor), then time a worker delivering them."""
     from app.extensions import db
     from app.models import Notification, utcnow
-    from workers.jobs import deliver_notification, job_id
-    from workers.queue import enqueue, redis_connection
+    from workers.delivery import enqueue_drain
+    from workers.queue import redis_connection
 
     with app.app_context():
         redis_connection().flushdb()
@@ -72,13 +72,8 @@ def one_round(
         db.session.commit()
         ids = db.session.scalars(select(Notification.id).where(Notification.status == "pending"))
         started = time.perf_counter()
-        for notification_id in ids:  # what the after-commit hook does for each new row
-            enqueue(
-                deliver_notification,
-                notification_id,
-                queue="sms",
-                job_id=job_id(notification_id),
-            )
+        for _ in ids:  # what the after-commit hook does for each new row (one drain queued)
+            enqueue_drain("sms")
         enqueue_seconds = time.perf_counter() - started
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"]
     if os.environ.get("BENCH_PROFILE"):  # a cProfile of each worker, for pstats
