@@ -95,10 +95,19 @@ def claim_due(
         due = due.where(Notification.channel == channel)
     if ids is not None:
         due = due.where(Notification.id.in_(ids))
-    due = due.order_by(Notification.id).limit(limit).with_for_update(skip_locked=True)
+    # A materialized CTE, evaluated once: as ``IN (subquery)`` Postgres may rescan the locking
+    # subquery inside a join, and each rescan skips the rows already taken and adds new ones —
+    # the LIMIT was not honoured (measured: 10 rows for LIMIT 4).
+    due = (
+        due.order_by(Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     rows = session.execute(
         update(Notification)
-        .where(Notification.id.in_(due.scalar_subquery()), Notification.status == "pending")
+        .where(Notification.id == due.c.id, Notification.status == "pending")
         .values(
             status="sending",
             attempts=Notification.attempts + 1,
