@@ -9,9 +9,10 @@ sender's one kept-alive connection, and records each outcome.
 - **Claim, commit, send.** A batch is claimed by one ``UPDATE … RETURNING`` and committed before
   anything leaves the machine; the opt-out list and blocked persons are then checked for every
   row of the batch (two or three queries for the batch, the rule still applied row by row).
-- **At most once.** Each outcome is written as its answer comes back; SMS outcomes are committed
-  together (up to ``RECORD_EVERY`` of them, never older than ``RECORD_SECONDS``; one at a time on
-  SQLite, whose write lock they would hold, and for email, which cannot be asked again). A
+- **At most once.** Each outcome is written as its answer comes back ("sent" rows together, in
+  one executemany just before the commit); SMS outcomes are committed together (up to
+  ``RECORD_EVERY`` of them, never older than ``RECORD_SECONDS``; one at a time on SQLite, whose
+  write lock they would hold, and for email, which cannot be asked again). A
   failed write or commit is retried as a commit, never as a send. A crash loses at most the
   uncommitted records: those rows stay claimed, and the relay recovers them as "outcome unknown"
   (an SMS is looked up at Twilio before any resend; an email goes again with its Message-ID).
@@ -248,12 +249,7 @@ def _deliver_one(row: state.Claimed, ledger: Ledger, retries: set[datetime]) -> 
             accepted = _send(row)
     except Exception as exc:  # noqa: BLE001 - each kind is handled below, none is lost
         return _record_failure(row, exc, ledger, retries)
-    provider_id, provider_status = accepted
-    ledger.record(
-        row.id,
-        "sent",
-        lambda session: state.mark_sent(session, row.id, provider_id, provider_status),
-    )
+    ledger.record_sent(state.SentRow(row.id, *accepted, sent_at=utcnow()))
     return "sent"
 
 
@@ -335,29 +331,48 @@ class Ledger:
     def __init__(self, session, every: int = 1) -> None:
         self.session = session
         self.every = every
-        self.pending: list[tuple[int, str, Callable[[Session], object]]] = []
+        self.pending: list[tuple[int, str, Callable[[Session], object] | None]] = []
+        self.sent: list[state.SentRow] = []  # written together, in one statement, at commit
         self.oldest = 0.0
 
     def record(self, notification_id: int, outcome: str, write: Callable[[Session], object]):
-        if not self.pending:
-            self.oldest = time.monotonic()
-        self.pending.append((notification_id, outcome, write))
+        """An outcome written now, in the open transaction."""
+        self._add(notification_id, outcome, write)
         try:
             write(self.session)
         except (OperationalError, InterfaceError) as exc:
             self._retry(exc)
             return
-        if len(self.pending) >= self.every or time.monotonic() - self.oldest >= RECORD_SECONDS:
-            self.commit()
+        self._commit_when_due()
+
+    def record_sent(self, sent: state.SentRow) -> None:
+        """A provider accepted the row: written with the other "sent" rows at the commit."""
+        self._add(sent.id, "sent", None)
+        self.sent.append(sent)
+        self._commit_when_due()
 
     def commit(self) -> None:
         """Commit what is pending (and end the transaction in any case)."""
         try:
+            state.mark_sent_many(self.session, self.sent)
             self.session.commit()
         except (OperationalError, InterfaceError) as exc:
             self._retry(exc)
             return
+        self._clear()
+
+    def _add(self, notification_id: int, outcome: str, write) -> None:
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append((notification_id, outcome, write))
+
+    def _commit_when_due(self) -> None:
+        if len(self.pending) >= self.every or time.monotonic() - self.oldest >= RECORD_SECONDS:
+            self.commit()
+
+    def _clear(self) -> None:
         self.pending.clear()
+        self.sent.clear()
 
     def _retry(self, error: Exception) -> None:
         for delay in RECORD_RETRY_DELAYS:
@@ -369,12 +384,14 @@ class Ledger:
             time.sleep(delay)
             try:
                 for _, _, write in self.pending:
-                    write(self.session)
+                    if write is not None:
+                        write(self.session)
+                state.mark_sent_many(self.session, self.sent)
                 self.session.commit()
             except (OperationalError, InterfaceError) as exc:
                 error = exc
                 continue
-            self.pending.clear()
+            self._clear()
             return
         _rollback(self.session)
         raise error

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.delivery.errors import DeliveryError
@@ -74,6 +74,16 @@ class Claimed:
 
 
 _CLAIMED_COLUMNS = tuple(getattr(Notification, name) for name in Claimed.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class SentRow:
+    """A provider accepted a claimed row: what ``mark_sent_many`` records."""
+
+    id: int
+    provider_id: str | None
+    provider_status: str | None
+    sent_at: datetime
 
 
 def claim_due(
@@ -154,26 +164,6 @@ def _from_sending(session: Session, notification_id: int, now: datetime, **value
     return result.rowcount == 1
 
 
-def mark_sent(
-    session: Session,
-    notification_id: int,
-    provider_id: str | None,
-    provider_status: str | None,
-    now: datetime | None = None,
-) -> bool:
-    now = now or utcnow()
-    return _from_sending(
-        session,
-        notification_id,
-        now,
-        status="sent",
-        provider_id=provider_id,
-        provider_status=provider_status,
-        sent_at=now,
-        last_error=None,
-    )
-
-
 def next_attempt_at(
     notification: Notification | Claimed, policy: RetryPolicy, now: datetime
 ) -> datetime | None:
@@ -181,6 +171,36 @@ def next_attempt_at(
     if notification.attempts >= policy.max_attempts:
         return None
     return now + policy.delay(notification.attempts)
+
+
+def mark_sent_many(session: Session, sent: list[SentRow]) -> None:
+    """Rows a provider accepted: "sent" with its id and status, in one round trip (an
+    executemany), each with the instant its provider answered. A row no longer "sending" is
+    left alone."""
+    if not sent:
+        return
+    table = Notification.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status == "sending")
+        .values(
+            status="sent",
+            provider_id=bindparam("row_provider_id"),
+            provider_status=bindparam("row_provider_status"),
+            sent_at=bindparam("row_sent_at"),
+            updated_at=bindparam("row_sent_at"),
+            last_error=None,
+        ),
+        [
+            {
+                "row_id": row.id,
+                "row_provider_id": row.provider_id,
+                "row_provider_status": row.provider_status,
+                "row_sent_at": row.sent_at,
+            }
+            for row in sent
+        ],
+    )
 
 
 def retry_later(
