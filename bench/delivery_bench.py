@@ -1,9 +1,11 @@
 """Notification delivery: SMS per second through an RQ worker process to a fake Twilio on
-loopback (the real twilio client, real Redis, Postgres), against its floor: enqueuing the same
-jobs (what the web process pays).
+loopback (the real twilio client, real Redis, Postgres), against its floor: what the web
+process pays to hand the rows over (one enqueue call per row after its commit).
 
     python bench/delivery_bench.py               # 3,000 SMS, forking and non-forking worker
     python bench/delivery_bench.py --smoke       # 100 SMS (CI)
+    python bench/delivery_bench.py --no-forking --workers 1 2 4 --ready
+                                                 # --no-fork workers already listening
 
 Target: at least 100 SMS/s per worker.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,16 +46,73 @@ def settings(database_url: str, redis_url: str, twilio: FakeTwilio) -> dict[str,
 
 
 def one_round(
-    app, env: dict[str, str], count: int, fork: bool, workers: int = 1
-) -> tuple[float, float]:
-    """Write ``count`` pending SMS, enqueue them (floor), then time a worker delivering them."""
+    app, env: dict[str, str], count: int, fork: bool, workers: int = 1, ready: bool = False
+) -> tuple[float, float, float]:
+    """Write ``count`` pending SMS, enqueue them (floor), then time workers delivering them:
+    started afterwards in burst mode (start-up included), or with ``ready`` already listening
+    before the rows are written (from the first enqueue to the last record)."""
     from app.extensions import db
-    from app.models import Notification, utcnow
-    from workers.jobs import deliver_notification, job_id
-    from workers.queue import enqueue, redis_connection
+    from workers.queue import redis_connection
+
+    def start() -> list[subprocess.Popen]:
+        return [
+            subprocess.Popen(  # noqa: S603 - our own command line
+                _worker_command(fork, burst=not ready),
+                cwd=ROOT,
+                env={**os.environ, **env},
+                stdout=subprocess.DEVNULL,
+                stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
 
     with app.app_context():
         redis_connection().flushdb()
+    if not ready:
+        enqueue_seconds = _write_and_enqueue(app, count)[1]
+        started = time.perf_counter()
+        processes = start()
+        if any(process.wait() != 0 for process in processes):
+            raise RuntimeError("a worker failed")
+        deliver_seconds = time.perf_counter() - started
+    else:
+        processes = start()
+        with app.app_context():
+            _wait_listening(redis_connection(), workers, processes)
+        started, enqueue_seconds = _write_and_enqueue(app, count)
+        with app.app_context():
+            _wait_sent(db.session, count, processes)
+        deliver_seconds = time.perf_counter() - started
+        for process in processes:
+            process.send_signal(signal.SIGTERM)  # a warm shutdown: the profile is written
+        for process in processes:
+            process.wait(timeout=60)
+    first, last = _collect(app, count)
+    # Steady rate: from the first claim to the last send (the workers' start-up left out).
+    steady = count / max((last - first).total_seconds(), 1e-6)
+    return count / enqueue_seconds, count / deliver_seconds, steady
+
+
+def _worker_command(fork: bool, burst: bool) -> list[str]:
+    command = [sys.executable, "-m", "flask", "--app", "app", "worker"]
+    if os.environ.get("BENCH_PROFILE"):  # a cProfile of each worker, for pstats
+        command[1:1] = ["-m", "cProfile", "-o", f"{os.environ['BENCH_PROFILE']}.{time.time_ns()}"]
+    if not fork:
+        command.append("--no-fork")
+    if burst:
+        command.append("--burst")
+    return command
+
+
+def _write_and_enqueue(app, count: int) -> tuple[float, float]:
+    """The rows in one statement, then one enqueue call per row as the after-commit hook makes
+    (a drain queued, the rest coalesced): returns when the enqueues began and how long they
+    took."""
+    from app.extensions import db
+    from app.models import Notification, utcnow
+    from workers.delivery import enqueue_drain
+
+    with app.app_context():
         db.session.execute(
             insert(Notification),
             [
@@ -72,33 +132,16 @@ def one_round(
         db.session.commit()
         ids = db.session.scalars(select(Notification.id).where(Notification.status == "pending"))
         started = time.perf_counter()
-        for notification_id in ids:  # what the after-commit hook does for each new row
-            enqueue(
-                deliver_notification,
-                notification_id,
-                queue="sms",
-                job_id=job_id(notification_id),
-            )
-        enqueue_seconds = time.perf_counter() - started
-    command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"]
-    if os.environ.get("BENCH_PROFILE"):  # a cProfile of each worker, for pstats
-        command[1:1] = ["-m", "cProfile", "-o", f"{os.environ['BENCH_PROFILE']}.{time.time_ns()}"]
-    if not fork:
-        command.append("--no-fork")
-    started = time.perf_counter()
-    processes = [
-        subprocess.Popen(  # noqa: S603 - our own command line
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
-    if any(process.wait() != 0 for process in processes):
-        raise RuntimeError("a worker failed")
-    deliver_seconds = time.perf_counter() - started
+        for _ in ids:
+            enqueue_drain("sms")
+        return started, time.perf_counter() - started
+
+
+def _collect(app, count: int):
+    """The first claim and the last send of the run's rows, which are then deleted."""
+    from app.extensions import db
+    from app.models import Notification
+
     with app.app_context():
         sent, first, last = db.session.execute(
             select(
@@ -109,9 +152,38 @@ def one_round(
         db.session.commit()
     if sent != count:
         raise RuntimeError(f"{sent} of {count} sent")
-    # Steady rate: from the first claim to the last send (the workers' start-up left out).
-    steady = count / max((last - first).total_seconds(), 1e-6)
-    return count / enqueue_seconds, count / deliver_seconds, steady
+    return first, last
+
+
+def _wait_listening(redis, workers: int, processes: list[subprocess.Popen]) -> None:
+    """Until every worker is registered with RQ (started up and listening), plus a second for
+    the periodic jobs each one queues as it starts."""
+    from rq import Worker
+
+    deadline = time.monotonic() + 180
+    while Worker.count(connection=redis) < workers:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            raise RuntimeError("the workers did not start")
+        time.sleep(0.2)
+    time.sleep(1.0)
+
+
+def _wait_sent(session, count: int, processes: list[subprocess.Popen]) -> None:
+    from app.models import Notification
+
+    deadline = time.monotonic() + 600
+    while True:
+        done = session.scalar(
+            select(func.count()).where(
+                Notification.status == "sent", Notification.template == "bench"
+            )
+        )
+        session.commit()
+        if done >= count:
+            return
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            raise RuntimeError(f"{done} of {count} sent")
+        time.sleep(0.05)
 
 
 def main() -> int:
@@ -124,6 +196,11 @@ def main() -> int:
     )
     parser.add_argument(
         "--workers", type=int, nargs="*", default=[1], help="--no-fork workers at once (1 2 4)"
+    )
+    parser.add_argument(
+        "--ready",
+        action="store_true",
+        help="start the workers first; SMS/s from the first enqueue, start-up left out",
     )
     args = parser.parse_args()
     if args.smoke:
@@ -149,7 +226,9 @@ def main() -> int:
             upgrade()
         shapes = [] if args.no_forking else [(True, 1)]
         for fork, workers in shapes + [(False, n) for n in args.workers]:
-            results = [one_round(app, env, args.count, fork, workers) for _ in range(args.runs)]
+            results = [
+                one_round(app, env, args.count, fork, workers, args.ready) for _ in range(args.runs)
+            ]
             floor = sorted(r[0] for r in results)[len(results) // 2]
             rate = sorted(r[1] for r in results)[len(results) // 2]
             steady = sorted(r[2] for r in results)[len(results) // 2]
@@ -174,8 +253,13 @@ def main() -> int:
     print(
         table(
             f"Notification delivery: {args.count} SMS per run, median of {args.runs} "
-            "(SMS/s: worker start-up included; steady: first claim to last send; "
-            "floor = enqueuing the same jobs)",
+            + (
+                "(SMS/s: workers listening first, from the first enqueue to the last record; "
+                if args.ready
+                else "(SMS/s: worker start-up included; "
+            )
+            + "steady: first claim to last send; floor = what the after-commit hook pays, "
+            "one enqueue call per row)",
             [
                 "workers",
                 "SMS/s",

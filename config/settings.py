@@ -51,6 +51,7 @@ class Settings:
     notify_backoff_max_seconds: float
     notify_claim_timeout_seconds: float
     notify_relay_grace_seconds: float
+    notify_batch_size: int
     # Periodic jobs.
     relay_interval_seconds: int
     sla_sweep_interval_seconds: int

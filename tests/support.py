@@ -3,9 +3,12 @@ environment, fixed instants and sizes, draining the outbox, a real worker's envi
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -42,6 +45,27 @@ def drain(app, session, seconds: float = 20.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("notifications still pending")
+
+
+def kill_worker(pid: int) -> None:
+    """SIGKILL a worker process and everything it started, at once and with no goodbye. Its
+    process group is not enough: RQ's work horse leaves the group (``os.setpgrp``) and would
+    go on delivering its batch."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # it ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    family, todo = [], [pid]
+    while todo:  # the whole tree first, then the kills
+        member = todo.pop()
+        family.append(member)
+        todo.extend(children.get(member, []))
+    for member in family:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(member, signal.SIGKILL)
 
 
 def worker_env(database_url: str, redis_url: str, twilio=None, smtp=None) -> dict[str, str]:

@@ -4,8 +4,6 @@ everything delivered through a flaky Twilio (except to a number that opted out).
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.models import Notification, SmsSuppression, Ticket
 from app.tickets import transition
-from tests.support import drain, worker_env
+from tests.support import drain, kill_worker, worker_env
 from workers.jobs import relay_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +73,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
         while len(twilio.messages) < 8 and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, no goodbye
+        kill_worker(worker.pid)  # the worker and its work horse, no goodbye
         worker.wait(timeout=10)
     sent_before_kill = len(twilio.messages)
     assert 8 <= sent_before_kill < 30

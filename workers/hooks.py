@@ -1,5 +1,6 @@
-"""Wiring workers to the app: a delivery job for each outbox row once committed, and (embedded
-mode, outside tests) the periodic jobs from an in-process scheduler thread."""
+"""Wiring workers to the app: a drain of the outbox for the rows a commit wrote (coalesced: one
+waiting drain per queue), and (embedded mode, outside tests) the periodic jobs from an
+in-process scheduler thread."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from datetime import datetime
 from flask import Flask
 
 from app.delivery.hooks import notification_committed
+from app.models import utcnow
 from app.photos.hooks import photo_committed
 from workers import schedule
-from workers.jobs import deliver_notification, fetch_photo, job_id, photo_job_id
-from workers.queue import DEFAULT, enqueue, queue_for
+from workers.delivery import enqueue_drain
+from workers.jobs import fetch_photo, photo_job_id
+from workers.queue import DEFAULT, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +24,15 @@ log = logging.getLogger(__name__)
 def enqueue_committed(
     session,  # noqa: ARG001 - the signal's sender
     *,
-    notification_id: int,
+    notification_id: int,  # noqa: ARG001 - the drain finds its rows itself
     channel: str,
     not_before: datetime | None,
 ) -> None:
-    """One delivery job per new row. Best effort: if Redis is down the row stays pending and
-    the periodic relay enqueues it later."""
-    try:
-        enqueue(
-            deliver_notification,
-            notification_id,
-            queue=queue_for(channel),
-            job_id=job_id(notification_id),
-            at=not_before,
-        )
-    except Exception:  # noqa: BLE001 - the outbox keeps it; the relay will retry
-        log.warning("could not enqueue notification %s; the relay will", notification_id)
+    """A drain of the new row's channel: now, unless one is already waiting to start (so the
+    rows of one commit, and of many commits in a burst, make one job), or at the row's
+    ``not_before``. Best effort: if Redis is down the row stays pending and the periodic relay
+    queues a drain later."""
+    enqueue_drain(channel, at=not_before if not_before and not_before > utcnow() else None)
 
 
 def enqueue_photo(session, *, photo_id: int) -> None:  # noqa: ARG001 - the signal's sender

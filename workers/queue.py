@@ -14,6 +14,8 @@ a frozen Redis.
 from __future__ import annotations
 
 import logging
+import secrets
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,7 +42,14 @@ RESULT_TTL = 0  # results live in the database; a finished job leaves nothing in
 RETRY_MAX = 3
 RETRY_INTERVALS = (10, 60, 300)
 
+# A coalesced job (``enqueue_once``) not yet started: its key is held this long at most, so a
+# job lost on its way (Redis flushed, a process killed between the flag and the job) only
+# delays the next one by this much (and the periodic relay catches up meanwhile).
+WAITING_TTL_SECONDS = 60
+
 _inline_pools: dict[str, ThreadPoolExecutor] = {}
+_inline_waiting: set[str] = set()  # embedded mode: coalesced jobs submitted, not yet started
+_inline_lock = threading.Lock()
 _redis_down_until = 0.0  # monotonic clock; this process skips Redis until then
 
 
@@ -124,14 +133,16 @@ def enqueue(
     queue: str = DEFAULT,
     job_id: str | None = None,
     at: datetime | None = None,
+    timeout: int | None = None,
     **kwargs: Any,
 ) -> Any:
     """Hand a job to a worker. Best effort: callers have already committed what matters.
 
     With a ``job_id`` the enqueue is unique: while a job with that id waits in Redis, enqueuing
     it again is a no-op (returns None). ``at`` delays the job (RQ's scheduler); in embedded mode
-    delayed jobs are left to the periodic relay, which finds what is due. While Redis is
-    considered down (a recent failure), nothing is sent to it and None is returned.
+    delayed jobs are left to the periodic relay, which finds what is due. ``timeout``: how long
+    the job may run on a worker (``DEFAULT_TIMEOUT``). While Redis is considered down (a recent
+    failure), nothing is sent to it and None is returned.
     """
     app = current_app._get_current_object()  # noqa: SLF001 - the real app for the thread
     if embedded():
@@ -150,6 +161,7 @@ def enqueue(
         "failure_ttl": FAILURE_TTL,
         "result_ttl": RESULT_TTL,
         "retry": Retry(max=RETRY_MAX, interval=list(RETRY_INTERVALS)),
+        "job_timeout": timeout or DEFAULT_TIMEOUT,
     }
     target = get_queue(queue)
     try:
@@ -161,3 +173,63 @@ def enqueue(
     except RedisError:
         redis_failed()
         raise
+
+
+def _waiting_key(key: str) -> str:
+    return f"conectados:waiting:{key}"
+
+
+def enqueue_once(
+    func: Callable[..., Any], *args: Any, queue: str, key: str, timeout: int | None = None
+) -> bool:
+    """Enqueue ``func(*args)`` unless a job under ``key`` is already waiting to start: however
+    many callers ask in the meantime, one job runs. The job calls ``started(key)`` before it
+    reads anything, so what is committed after that instant queues a new one (never lost to a
+    job that has already looked). Returns whether a job was queued (or, in tests, run).
+
+    RQ's own ``unique`` job ids do not fit: they refuse while the job's hash exists in Redis —
+    while it runs, and for a week after it failed (``FAILURE_TTL``). Here a Redis ``SET NX``
+    with a TTL marks "waiting"; embedded mode keeps the same mark in memory.
+    """
+    if embedded():
+        app = current_app._get_current_object()  # noqa: SLF001 - the real app for the thread
+        if not app.config.settings.jobs_sync:
+            with _inline_lock:
+                if key in _inline_waiting:
+                    return False
+                _inline_waiting.add(key)
+        _inline(app, queue, func, args, {}, key)
+        return True
+    if not redis_available():
+        log.info("Redis recently failed: %s left to the relay", key)
+        return False
+    flag = _waiting_key(key)
+    try:
+        if not redis_connection().set(flag, 1, nx=True, ex=WAITING_TTL_SECONDS):
+            return False
+    except RedisError:
+        redis_failed()
+        raise
+    try:
+        enqueue(func, *args, queue=queue, job_id=f"{key}-{secrets.token_hex(4)}", timeout=timeout)
+    except Exception:
+        _forget_waiting(flag)
+        raise
+    return True
+
+
+def started(key: str) -> None:
+    """A coalesced job begins: from now on ``enqueue_once(key)`` queues another. Best effort:
+    if Redis does not answer, the mark expires by itself."""
+    if embedded():
+        with _inline_lock:
+            _inline_waiting.discard(key)
+        return
+    _forget_waiting(_waiting_key(key))
+
+
+def _forget_waiting(flag: str) -> None:
+    try:
+        redis_connection().delete(flag)
+    except RedisError:
+        log.warning("could not clear %s; it expires in %d s", flag, WAITING_TTL_SECONDS)

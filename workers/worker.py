@@ -14,7 +14,7 @@ from rq import SimpleWorker, Worker
 
 from app.extensions import db
 from app.logs import job_context
-from workers.jobs import email_sender, sms_sender
+from workers.delivery import email_sender, sms_sender
 from workers.queue import QUEUES, worker_connection
 
 log = logging.getLogger(__name__)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cl import rut as stdnum_rut
 from stdnum.exceptions import ValidationError as StdnumError
@@ -19,6 +21,15 @@ def is_suppressed(session: Session, mobile: str) -> bool:
     """The number opted out of SMS (STOP/BAJA, Twilio's opt-out, error 21610): no text goes to
     it until the resident sends START/ALTA."""
     return session.get(SmsSuppression, mobile) is not None
+
+
+def suppressed_numbers(session: Session, mobiles: Collection[str]) -> set[str]:
+    """``is_suppressed`` for many numbers at once (a delivery batch): those that opted out."""
+    if not mobiles:
+        return set()
+    return set(
+        session.scalars(select(SmsSuppression.mobile).where(SmsSuppression.mobile.in_(mobiles)))
+    )
 
 
 def normalize_rut(value: str | None) -> str | None:

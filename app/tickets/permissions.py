@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
@@ -137,15 +139,53 @@ def is_blocked(ticket: Ticket) -> bool:
 def recipient_blocked(session: Session, notification: Notification) -> bool:
     """A notice to a resident whose data is blocked (the ticket's person, or a person holding
     that number or email): it must not go out (checked again just before sending)."""
-    if notification.recipient_staff_id is not None:
-        return False
-    if notification.ticket is not None and is_blocked(notification.ticket):
-        return True
-    held_by = Contact.mobile if notification.channel == "sms" else Contact.email
-    blocked = select(Contact.id).where(
-        held_by == notification.recipient, Contact.blocked_at.is_not(None)
-    )
-    return session.scalar(blocked) is not None
+    return notification.id in blocked_notices(session, [notification])
+
+
+class Notice(Protocol):
+    """What the rule reads of a notice: a ``Notification`` or a delivery's claimed row."""
+
+    id: int
+    channel: str
+    recipient: str
+    ticket_id: int | None
+    recipient_staff_id: int | None
+
+
+def blocked_notices(session: Session, notices: Iterable[Notice]) -> set[int]:
+    """``recipient_blocked`` for many notices at once (a delivery batch), in two queries: the
+    ids of those that must not go out. Notices to staff are never blocked."""
+    residents = [notice for notice in notices if notice.recipient_staff_id is None]
+    if not residents:
+        return set()
+    ticket_ids = {notice.ticket_id for notice in residents if notice.ticket_id is not None}
+    blocked_tickets = set()
+    if ticket_ids:
+        blocked_tickets = set(
+            session.scalars(
+                select(Ticket.id)
+                .join(Contact, Contact.id == Ticket.person_id)
+                .where(Ticket.id.in_(ticket_ids), Contact.blocked_at.is_not(None))
+            )
+        )
+    mobiles = {notice.recipient for notice in residents if notice.channel == "sms"}
+    emails = {notice.recipient for notice in residents if notice.channel != "sms"}
+    held = [
+        *([Contact.mobile.in_(mobiles)] if mobiles else []),
+        *([Contact.email.in_(emails)] if emails else []),
+    ]
+    blocked_mobiles, blocked_emails = set(), set()
+    for mobile, email in session.execute(
+        select(Contact.mobile, Contact.email).where(Contact.blocked_at.is_not(None), or_(*held))
+    ):
+        blocked_mobiles.add(mobile)
+        blocked_emails.add(email)
+    return {
+        notice.id
+        for notice in residents
+        if notice.ticket_id in blocked_tickets
+        or notice.recipient in (blocked_mobiles if notice.channel == "sms" else blocked_emails)
+    }
 
 
 def reads_blocked(actor: Actor) -> bool:
