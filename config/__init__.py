@@ -23,6 +23,9 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - only with APP_ENV=development
 MIN_PRODUCTION_SECRET = 32
+# The longest an outbox drain job may run (workers/delivery.py). A claim must outlive it, or the
+# relay would hand a row a live drain still holds to another worker.
+DRAIN_JOB_SECONDS = 120
 APP_ENVS = ("", "development", "production")
 
 
@@ -250,6 +253,11 @@ def check(settings: Mapping[str, Any]) -> None:
         # 0 would anonymize every closed ticket (or SMS) on the next run.
         if int(settings.get(name, 1)) < 1:
             raise ConfigError(f"{name} must be at least 1")
+    if float(settings.get("NOTIFY_CLAIM_TIMEOUT_SECONDS", 300)) <= DRAIN_JOB_SECONDS:
+        raise ConfigError(
+            f"NOTIFY_CLAIM_TIMEOUT_SECONDS must be more than {DRAIN_JOB_SECONDS} (the longest an "
+            "outbox drain runs): a shorter claim could be sent twice"
+        )
     if settings.get("PHOTO_STORAGE", "local") not in ("local", "s3"):
         raise ConfigError("PHOTO_STORAGE must be 'local' or 's3'")
     if settings.get("PHOTO_STORAGE") == "s3" and not settings.get("PHOTO_S3_BUCKET"):

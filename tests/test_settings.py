@@ -28,6 +28,14 @@ def test_a_mistyped_or_missing_setting_stops_the_start():
         Settings.from_config(config)
 
 
+def test_a_claim_shorter_than_a_drain_stops_the_start():
+    """The relay frees claims older than NOTIFY_CLAIM_TIMEOUT_SECONDS: shorter than a drain job
+    may run, a row still being sent could be sent again by another worker."""
+    with pytest.raises(ConfigError, match="NOTIFY_CLAIM_TIMEOUT_SECONDS"):
+        create_app({**TEST, "NOTIFY_CLAIM_TIMEOUT_SECONDS": "60"})
+    assert create_app({**TEST, "NOTIFY_CLAIM_TIMEOUT_SECONDS": "300"})
+
+
 def test_a_changed_setting_is_seen_at_once(app):
     before = app.config.settings.retention_batch
     app.config["RETENTION_BATCH"] = before + 1

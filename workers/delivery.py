@@ -50,6 +50,7 @@ from app.tickets.contacts import suppressed_numbers
 from app.tickets.permissions import blocked_notices
 from channels.email import delivery as email_delivery
 from channels.sms import delivery as sms_delivery
+from config import DRAIN_JOB_SECONDS
 from config.settings import settings
 from workers.queue import embedded, enqueue, enqueue_once, queue_for, started
 
@@ -69,7 +70,7 @@ SEND_WITHIN_SECONDS = 30.0
 # On Redis, a drain claims no new batch after this and leaves the rest to its successor. Its
 # job may run DRAIN_SECONDS + SEND_WITHIN_SECONDS + one send's timeout + the record retries.
 DRAIN_SECONDS = 20.0
-DRAIN_TIMEOUT = 120
+DRAIN_TIMEOUT = DRAIN_JOB_SECONDS  # NOTIFY_CLAIM_TIMEOUT_SECONDS must be longer (config.check)
 
 
 def retry_policy() -> state.RetryPolicy:
