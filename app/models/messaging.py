@@ -12,6 +12,7 @@ from app.models.base import Base, utcnow
 from app.models.tickets import Ticket
 
 NOT_REDACTED = "redacted_at IS NULL"
+QUESTION = "template = 'info_requested'"
 
 
 class Notification(Base):
@@ -26,6 +27,13 @@ class Notification(Base):
             "created_at",
             postgresql_where=text(NOT_REDACTED),
             sqlite_where=text(NOT_REDACTED),
+        ),
+        # An SMS answering a question: which tickets did we ask through this number.
+        Index(
+            "ix_notifications_question_recipient",
+            "recipient",
+            postgresql_where=text(QUESTION),
+            sqlite_where=text(QUESTION),
         ),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.catalog import suggest_category
@@ -108,10 +108,23 @@ def _waiting_for_this_number(sender: str) -> Select:
         )
         .scalar_subquery()
     )
+    # The same tickets, found from the number through indexes (its ticket contacts, its person's
+    # tickets, the questions texted to it): the conditions above alone read every waiting ticket.
+    candidates = union(
+        select(TicketContact.ticket_id).where(TicketContact.mobile == sender),
+        select(Ticket.id).where(Ticket.person_id.in_(proved_person)),
+        select(Notification.ticket_id).where(
+            Notification.recipient == sender, Notification.template == "info_requested"
+        ),
+    )
     return (
         select(Ticket)
         .outerjoin(TicketContact, TicketContact.ticket_id == Ticket.id)
-        .where(Ticket.status == WAITING_RESIDENT, or_(own, asked.is_not(None)))
+        .where(
+            Ticket.status == WAITING_RESIDENT,
+            Ticket.id.in_(candidates.scalar_subquery()),
+            or_(own, asked.is_not(None)),
+        )
         .order_by(
             case((own, 0), else_=1),
             case((own, Ticket.updated_at)).desc(),
