@@ -59,6 +59,7 @@ step sla $PY bench/sla_sweep.py
 step retention $PY bench/retention.py
 step embedded $PY bench/embedded.py
 step delivery $PY bench/delivery_bench.py --count 1000 --workers 1 2 4 --no-forking
+step delivery-ready $PY bench/delivery_bench.py --count 1000 --workers 1 2 4 --ready
 step peer $PY bench/peer/run.py
 
 if [ -z "${BENCH_KEEP_FULL:-}" ]; then  # BENCH_KEEP_FULL=1 keeps it for a later run of some steps
