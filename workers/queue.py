@@ -25,6 +25,8 @@ from typing import Any
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
 
 from app.extensions import quick_redis_options
 from app.logs import job_context
@@ -97,8 +99,6 @@ def embedded() -> bool:
 
 
 def get_queue(name: str = DEFAULT):
-    from rq import Queue
-
     return Queue(name, connection=redis_connection(), default_timeout=DEFAULT_TIMEOUT)
 
 
@@ -152,8 +152,6 @@ def enqueue(
     if not redis_available():
         log.info("Redis recently failed: %s left to the relay", job_id or func.__name__)
         return None
-    from rq import Retry
-    from rq.exceptions import DuplicateJobError
 
     options = {
         "job_id": job_id,
