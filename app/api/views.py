@@ -25,7 +25,7 @@ from app.api.schemas import (
 )
 from app.extensions import db, lookup_limit
 from app.models import Category, Department, Ticket, TicketEvent, utcnow
-from app.models.practice import PRACTICE, set_request_scope
+from app.models.practice import set_scope_for
 from app.public.presenters import present
 from app.tickets import (
     RESIDENT,
@@ -56,10 +56,7 @@ blp = Blueprint(
 
 @blp.before_request
 def practice_scope() -> None:
-    """A staff session in "Modo práctica" sees and files practice tickets here too, as on the
-    staff pages; API keys and everybody else, real ones."""
-    if current_user.is_authenticated and current_user.practice_mode:
-        set_request_scope(PRACTICE)
+    set_scope_for(current_user)  # a practising staff session: practice tickets, as on its pages
 
 
 def domain_abort(error: DomainError, *_view_args, **_view_kwargs):

@@ -42,6 +42,12 @@ def set_request_scope(value: str) -> None:
     g.practice_scope = value
 
 
+def set_scope_for(user) -> None:
+    """For this request, from who makes it: staff in "Modo práctica" see and file practice
+    tickets only; everybody else, real ones (the staff pages and the API with a session)."""
+    set_request_scope(PRACTICE if user.is_authenticated and user.practice_mode else REAL)
+
+
 @contextmanager
 def scope(value: str) -> Iterator[None]:
     if value not in SCOPES:

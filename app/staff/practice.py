@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
-from app.models.practice import PRACTICE, REAL, in_practice, set_request_scope
+from app.models.practice import in_practice, set_scope_for
 from app.photos.storage import photo_storage
 from app.staff.blueprint import bp, staff_path
 from app.tickets import Actor
@@ -20,9 +20,7 @@ NOTED = "practice_steps"  # what the exercise cannot read from rows: receipt ope
 
 @bp.before_request
 def practice_scope():
-    """Staff in practice mode see and file practice tickets only; everybody else, real ones."""
-    practising = current_user.is_authenticated and current_user.practice_mode
-    set_request_scope(PRACTICE if practising else REAL)
+    set_scope_for(current_user)
 
 
 def note_step(key: str) -> None:
