@@ -96,7 +96,9 @@
   }
 
   // The server marks where the cursor goes next (autofocus); some browsers skip autofocus on
-  // a non-field (the error summary), so make sure.
+  // a non-field (the error summary), and Chromium applies it at its next frame, which on a busy
+  // machine comes after the page has loaded (the counter's receipt: Enter must already serve
+  // the next person). So make sure, before the load event.
   function focusMarked() {
     var marked = document.querySelector("[autofocus]");
     if (marked && document.activeElement !== marked) marked.focus();
