@@ -171,15 +171,19 @@ def _clean_state(request) -> Iterator[None]:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                # TRUNCATE writes new files for every table it names (slow on a busy disk):
-                # only the tables holding rows, then every sequence back to 1.
+                # Only the tables holding rows, emptied by DELETE, children first, in one
+                # round trip: TRUNCATE writes new files for every table it names (~0.15 s a
+                # test, half of the Postgres suite's time), a test leaves a few rows in each.
+                # Then every sequence back to 1.
                 probe = " UNION ALL ".join(
                     f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})"  # noqa: S608
                     for t in tables
                 )
-                used = [row[0] for row in conn.execute(text(probe))]
+                used = {row[0] for row in conn.execute(text(probe))}
                 if used:
-                    conn.execute(text(f"TRUNCATE {', '.join(used)} CASCADE"))
+                    conn.exec_driver_sql(
+                        "; ".join(f"DELETE FROM {t}" for t in tables if t in used)  # noqa: S608
+                    )
                 conn.execute(
                     text(
                         "SELECT setval(c.oid, 1, false) FROM pg_class c"
