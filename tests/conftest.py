@@ -61,10 +61,15 @@ def _demo_passwords_hash_cheaply() -> Iterator[None]:
         yield
 
 
+# A Redis of the test's own; every migration run on an empty database of the test's own.
+SLOW_FIXTURES = {"own_redis", "scratch_url", "scratch_app"}
+
+
 def pytest_collection_modifyitems(config, items):  # noqa: ARG001
     """Markers by kind, so ``bin/test --fast`` can leave the slow kinds out (CI runs them all):
     ``browser`` (Chromium), ``bench`` (benchmark smoke runs), ``faults`` (injected failures),
-    ``slow`` (real workers on a Redis of their own, fuzzing, subprocesses)."""
+    ``slow`` (real workers on a Redis of their own, fuzzing, subprocesses, migrations on a
+    database of their own, long random runs; a test may also say so itself)."""
     for item in items:
         name = item.path.name
         if "browser" in item.path.parts:
@@ -73,7 +78,7 @@ def pytest_collection_modifyitems(config, items):  # noqa: ARG001
             item.add_marker(pytest.mark.bench)
         elif name == "test_faults.py":
             item.add_marker(pytest.mark.faults)
-        elif "fuzz" in name or "own_redis" in getattr(item, "fixturenames", ()):
+        elif "fuzz" in name or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

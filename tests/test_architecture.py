@@ -11,6 +11,7 @@ name from its package's ``__init__`` is (that import is an edge like any other).
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]):
                     yield base, alias.name, node.lineno
 
 
+@cache  # read once for the three tests (the files do not change during a run)
 def import_graph() -> tuple[dict[str, set[str]], list[tuple[str, str, str, int]]]:
     modules = module_files()
     graph: dict[str, set[str]] = {name: set() for name in modules}

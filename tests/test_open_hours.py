@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.models import OpenTicketHour, Ticket
@@ -93,6 +94,7 @@ def act(session, rng, tickets, categories, admin, make_ticket, now) -> None:
         session.flush()
 
 
+@pytest.mark.slow  # a long random run (~4 s)
 def test_hour_rows_and_now_figures_stay_exact_through_a_random_run(
     session, make_department, make_category, make_ticket, make_user
 ):

@@ -225,6 +225,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow  # a process of its own (~4 s)
 def test_an_error_in_a_view_reaches_sentry_without_personal_data(sentry_server, tmp_path: Path):
     dsn = f"http://publickey@127.0.0.1:{sentry_server.server_address[1]}/1"
     ran = subprocess.run(  # noqa: S603 - our own code

@@ -155,6 +155,7 @@ def test_rollups_give_the_exact_figures_and_the_job_is_idempotent(session, desk)
     assert rollup_rows(session) == rows
 
 
+@pytest.mark.slow  # several job runs over a month (~3 s)
 def test_a_change_to_a_past_day_is_counted_before_and_after_the_next_run(session, desk, make_user):
     from app.dashboards.rollups import refresh
     from app.models import RollupDay, SatisfactionRating, Ticket
@@ -206,6 +207,7 @@ def test_a_change_to_a_past_day_is_counted_before_and_after_the_next_run(session
     close(figures(session, desk), exact(session, desk))
 
 
+@pytest.mark.slow  # rolls up weeks of days, several job runs (~5 s)
 def test_the_job_catches_up_missed_days(session, desk):
     from app.dashboards.rollups import refresh, rolled_through
     from app.models import DailyRollup, RollupDay
